@@ -19,7 +19,9 @@ import { fileURLToPath } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const tools = join(root, '.tools')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-const pnpmVersion = String(pkg.packageManager).replace(/^pnpm@/, '').split('+')[0]
+const pnpmVersion = String(pkg.packageManager)
+  .replace(/^pnpm@/, '')
+  .split('+')[0]
 const NODE_MAJOR = 24
 
 function log(msg) {
@@ -42,7 +44,8 @@ function resolveNode() {
   const name = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`
   const dir = join(tools, 'node_modules', name)
   const bin = join(dir, 'bin', 'node')
-  const ok = existsSync(bin) && spawnSync(bin, ['-p', 'process.versions.node']).stdout?.toString().startsWith(`${NODE_MAJOR}.`)
+  const ok =
+    existsSync(bin) && spawnSync(bin, ['-p', 'process.versions.node']).stdout?.toString().startsWith(`${NODE_MAJOR}.`)
   if (!ok) {
     log(`Node ${process.versions.node} is too old for this workspace (needs 22 or 24); fetching Node ${NODE_MAJOR}`)
     npmInstall(`${name}@${NODE_MAJOR}`)
@@ -52,7 +55,8 @@ function resolveNode() {
 
 function resolvePnpm() {
   const cli = join(tools, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs')
-  const installed = existsSync(cli) && JSON.parse(readFileSync(join(tools, 'node_modules', 'pnpm', 'package.json'), 'utf8')).version
+  const installed =
+    existsSync(cli) && JSON.parse(readFileSync(join(tools, 'node_modules', 'pnpm', 'package.json'), 'utf8')).version
   if (installed !== pnpmVersion) npmInstall(`pnpm@${pnpmVersion}`)
   return cli
 }

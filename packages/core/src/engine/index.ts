@@ -1,0 +1,17 @@
+export type { CompareAndSetResult, CreateResult, FamilyStore } from './store.js'
+export type {
+  AccessClaims,
+  Clock,
+  Engine,
+  FamilyOpResult,
+  FamilySummary,
+  InspectRefreshResult,
+  IssueOptions,
+  RandomReader,
+  RefreshOptions,
+  RefreshResult,
+  TokenPair,
+  VerifyAccessOptions,
+  VerifyAccessResult,
+} from './types.js'
+export { RESERVED_CLAIMS } from './types.js'

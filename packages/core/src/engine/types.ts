@@ -1,0 +1,156 @@
+import type { AccessTokenErrorCode, Failure, RefreshErrorCode } from '../errors/index.js'
+import type { AuthEventHandler } from '../events/index.js'
+import type { JWKS } from '../keys/types.js'
+import type { FamilyMeta, FamilyRecord, RevocationReason } from '../machine/types.js'
+import type { Duration, LifetimePolicy } from '../policy/policy.js'
+
+/** The source of time: epoch milliseconds. Tests inject a manual clock. */
+export interface Clock {
+  now(): number
+}
+
+/** The source of randomness (fills `bytes`). Defaults to `crypto.getRandomValues`. */
+export interface RandomReader {
+  read(bytes: Uint8Array): void
+}
+
+/** Claims names the library owns; `issue({ claims })` refuses them. */
+export const RESERVED_CLAIMS = [
+  'iss',
+  'aud',
+  'sub',
+  'iat',
+  'exp',
+  'nbf',
+  'jti',
+  'sid',
+  'auth_time',
+  'typ',
+  'cnf',
+] as const
+
+/** The verified claims of an access token. `T` is the app's own claims. */
+export type AccessClaims<T extends object = Record<string, unknown>> = T & {
+  readonly iss: string
+  readonly aud: string | string[]
+  readonly sub: string
+  /** Seconds since the epoch. */
+  readonly iat: number
+  /** Seconds since the epoch. */
+  readonly exp: number
+  readonly jti: string
+  /** The family id. */
+  readonly sid: string
+  /** Seconds since the epoch: when the subject last authenticated. */
+  readonly auth_time: number
+}
+
+/** What `issue` and a successful `refresh` hand out. Times are epoch milliseconds. */
+export interface TokenPair {
+  readonly tokenType: 'Bearer'
+  readonly accessToken: string
+  readonly accessTokenExpiresAt: number
+  readonly refreshToken: string
+  /** When this refresh token dies if unused (idle expiry, capped by the absolute one). */
+  readonly refreshTokenExpiresAt: number
+  /** When the family ends whatever happens (absolute expiry). */
+  readonly familyExpiresAt: number
+  readonly familyId: string
+  readonly generation: number
+}
+
+/** A family as shown to its owner (no nonce, no internals). */
+export interface FamilySummary {
+  readonly id: string
+  readonly subject: string
+  readonly generation: number
+  readonly status: FamilyRecord['status']
+  readonly revocation: FamilyRecord['revocation']
+  readonly createdAt: number
+  readonly authTime: number
+  readonly lastUsedAt: number
+  readonly expiresAt: number
+  readonly idleExpiresAt: number
+  readonly meta: FamilyMeta
+}
+
+/** Outcome of `engine.refresh`. */
+export type RefreshResult =
+  | {
+      readonly ok: true
+      readonly type: 'rotated' | 'replayed'
+      readonly pair: TokenPair
+      readonly family: FamilySummary
+    }
+  | (Failure<RefreshErrorCode> & {
+      /** Set when the refused token named a real family (e.g. the one reuse just revoked). */
+      readonly familyId?: string
+    })
+
+/** Outcome of `engine.verifyAccess`. */
+export type VerifyAccessResult<T extends object = Record<string, unknown>> =
+  | { readonly ok: true; readonly claims: AccessClaims<T> }
+  | Failure<AccessTokenErrorCode>
+
+/** Outcome of `engine.revoke` / `engine.reauthenticate`. */
+export type FamilyOpResult =
+  | { readonly ok: true; readonly family: FamilySummary }
+  | Failure<'ERR_FAMILY_NOT_FOUND' | 'ERR_FAMILY_REVOKED' | 'ERR_FAMILY_EXPIRED'>
+
+/** Outcome of `engine.inspectRefreshToken`: which family an authentic refresh token belongs to. */
+export type InspectRefreshResult =
+  | { readonly ok: true; readonly familyId: string; readonly subject: string; readonly generation: number }
+  | Failure<RefreshErrorCode>
+
+/** Options of `engine.issue`. */
+export interface IssueOptions {
+  /** The app's own claims; reserved names (see {@link RESERVED_CLAIMS}) are refused. */
+  readonly claims?: Record<string, unknown>
+  /** Recorded with the family and shown in the session list (user agent, IP…). */
+  readonly meta?: FamilyMeta
+}
+
+/** Options of `engine.refresh`. */
+export interface RefreshOptions {
+  /** The presenter's binding under `policy.graceBinding` (the http layer computes it). */
+  readonly binding?: string | null
+  /** Replaces the family's meta on rotation (e.g. a new IP). */
+  readonly meta?: FamilyMeta
+  /** The app's own claims for the new access token (default: none). */
+  readonly claims?: Record<string, unknown>
+}
+
+/** Options of `engine.verifyAccess`. */
+export interface VerifyAccessOptions {
+  /** Freshness: refuse with `ERR_AUTH_STALE` if `auth_time` is older than this. */
+  readonly maxAuthAge?: Duration
+}
+
+/** The engine: the only part of the library that calls storage. */
+export interface Engine {
+  readonly policy: LifetimePolicy
+  /** Starts a family for `subject` (after the app checked their credentials) and returns generation 0. */
+  issue(subject: string, options?: IssueOptions): Promise<TokenPair>
+  /** Presents a refresh token: rotation, grace replay, or a typed refusal (reuse revokes the family). */
+  refresh(token: string, options?: RefreshOptions): Promise<RefreshResult>
+  /** Authenticates a refresh token without using it (for logout and RFC 7009 revocation). */
+  inspectRefreshToken(token: string): Promise<InspectRefreshResult>
+  /** Ends one family. */
+  revoke(familyId: string, reason: RevocationReason): Promise<FamilyOpResult>
+  /** Ends every active family of `subject`; returns how many were revoked. */
+  revokeAll(subject: string, reason?: RevocationReason): Promise<{ readonly revoked: number }>
+  /** The subject's active families, most recently used first. */
+  list(subject: string): Promise<FamilySummary[]>
+  /** Records that the subject just proved who they are again (moves `auth_time`). */
+  reauthenticate(familyId: string): Promise<FamilyOpResult>
+  /** Verifies an access token: signature, `typ`, algorithm, `iss`, `aud`, `exp`, freshness. Never throws for bad input. */
+  verifyAccess<T extends object = Record<string, unknown>>(
+    token: string,
+    options?: VerifyAccessOptions,
+  ): Promise<VerifyAccessResult<T>>
+  /** The public keys that verify access tokens. */
+  jwks(): JWKS
+}
+
+/** Re-exported for the engine factory's options. */
+export type { AuthEventHandler }

@@ -1,0 +1,1 @@
+export type { JWKS, KeyRingInput, RefreshKeyInput, SigningAlgorithm, SigningKeyInput } from './types.js'

@@ -1,0 +1,9 @@
+export type {
+  Decide,
+  Decision,
+  FamilyEvent,
+  FamilyMeta,
+  FamilyRecord,
+  FamilyStatus,
+  RevocationReason,
+} from './types.js'

@@ -1,0 +1,127 @@
+import ms from 'ms'
+import { AuthError } from '../errors/index.js'
+
+/** A duration: seconds as a number, or a string such as `'15m'`, `'30d'`, `'10s'` (the `ms` package's syntax). */
+export type Duration = number | string
+
+/**
+ * What a grace-window replay must match to count as the same client (see DESIGN.md):
+ * - `'none'`: any presenter inside the window gets the successor.
+ * - `'user_agent'`: the `User-Agent` of the replay must equal the rotating request's.
+ * - `'device_id'`: a device id the client sends (header `x-device-id`) must match.
+ * - `'dpop'`: the DPoP key thumbprint must match.
+ * A replay from another binding counts as reuse and revokes the family.
+ */
+export type GraceBinding = 'none' | 'user_agent' | 'device_id' | 'dpop'
+
+/** The lifetime policy as the user writes it. Every field is optional. */
+export interface PolicyInput {
+  /** Lifetime of an access token. Default `'15m'`. */
+  accessTtl?: Duration
+  /** A family dies when unused this long. Default `'7d'`. */
+  refreshIdleTtl?: Duration
+  /** A family dies this long after login, however active. Default `'30d'`. */
+  sessionMaxAge?: Duration
+  /** After a rotation, the previous generation may be presented again this long. Default `'10s'`. */
+  reuseGrace?: Duration
+  /** Clock skew tolerated when checking `exp`/`iat` of access tokens. Default `'5s'`. */
+  leeway?: Duration
+  /** What binds a grace replay to the rotating client. Default `'user_agent'`. */
+  graceBinding?: GraceBinding
+}
+
+/** The resolved policy: every duration in milliseconds, validated. */
+export interface LifetimePolicy {
+  readonly accessTtl: number
+  readonly refreshIdleTtl: number
+  readonly sessionMaxAge: number
+  readonly reuseGrace: number
+  readonly leeway: number
+  readonly graceBinding: GraceBinding
+}
+
+/**
+ * The defaults, and why:
+ * - `accessTtl: '15m'`: an access token cannot be revoked without the opt-in revocation feed,
+ *   so its lifetime is the revocation lag. 15 minutes is the common choice (flask-jwt-extended)
+ *   and keeps refresh traffic at about 4 requests an hour per active client.
+ * - `refreshIdleTtl: '7d'`: a login unused for a week is more likely abandoned (or stolen from
+ *   a forgotten device) than wanted; active users never notice it.
+ * - `sessionMaxAge: '30d'`: the absolute bound on a stolen family's life, whatever the thief
+ *   does (Auth0's default absolute lifetime).
+ * - `reuseGrace: '10s'`: enough for two tabs or a retried request racing a rotation (hosted
+ *   Supabase uses 10 s), short enough that a thief has little room to hide in it.
+ * - `leeway: '5s'`: our own servers sign and verify, normally NTP-synced; 5 s absorbs drift
+ *   between nodes without materially extending a token (node-oidc-provider allows 15 s).
+ * - `graceBinding: 'user_agent'`: free to check, and a replay from a different client inside
+ *   the window is then treated as theft. Use `'device_id'` or `'dpop'` for stronger binding.
+ */
+export const DEFAULT_POLICY: LifetimePolicy = Object.freeze({
+  accessTtl: 15 * 60_000,
+  refreshIdleTtl: 7 * 86_400_000,
+  sessionMaxAge: 30 * 86_400_000,
+  reuseGrace: 10_000,
+  leeway: 5_000,
+  graceBinding: 'user_agent',
+})
+
+const BINDINGS: readonly GraceBinding[] = ['none', 'user_agent', 'device_id', 'dpop']
+
+/**
+ * Converts a {@link Duration} to milliseconds. Numbers are seconds. Throws `AuthError`
+ * (`ERR_CONFIG_INVALID`) naming `field` for anything that is not a finite, non-negative duration.
+ */
+export function parseDuration(value: Duration, field: string): number {
+  let msValue: number | undefined
+  if (typeof value === 'number') msValue = value * 1000
+  else if (typeof value === 'string' && value.trim() !== '') {
+    const parsed = /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) * 1000 : ms(value as ms.StringValue)
+    msValue = typeof parsed === 'number' ? parsed : undefined
+  }
+  if (msValue === undefined || !Number.isFinite(msValue)) {
+    throw new AuthError('ERR_CONFIG_INVALID', `policy.${field}: ${JSON.stringify(value)} is not a duration`)
+  }
+  if (msValue < 0) throw new AuthError('ERR_CONFIG_INVALID', `policy.${field}: must not be negative`)
+  return Math.round(msValue)
+}
+
+/**
+ * Builds and validates a {@link LifetimePolicy}. Refuses, naming the field: negative or
+ * non-finite durations, a zero access TTL, a grace window not shorter than the access TTL,
+ * an idle TTL longer than the maximum age, an unknown grace binding.
+ */
+export function resolvePolicy(input: PolicyInput = {}): LifetimePolicy {
+  if (input === null || typeof input !== 'object') {
+    throw new AuthError('ERR_CONFIG_INVALID', 'policy must be an object')
+  }
+  const pick = (field: keyof Omit<PolicyInput, 'graceBinding'>): number => {
+    const v = input[field]
+    return v === undefined ? DEFAULT_POLICY[field] : parseDuration(v, field)
+  }
+  const policy: LifetimePolicy = {
+    accessTtl: pick('accessTtl'),
+    refreshIdleTtl: pick('refreshIdleTtl'),
+    sessionMaxAge: pick('sessionMaxAge'),
+    reuseGrace: pick('reuseGrace'),
+    leeway: pick('leeway'),
+    graceBinding: input.graceBinding ?? DEFAULT_POLICY.graceBinding,
+  }
+  const bad = (msg: string): never => {
+    throw new AuthError('ERR_CONFIG_INVALID', msg)
+  }
+  if (!BINDINGS.includes(policy.graceBinding)) {
+    bad(`policy.graceBinding: must be one of ${BINDINGS.join(', ')}`)
+  }
+  if (policy.accessTtl < 1000) bad('policy.accessTtl: must be at least 1 second')
+  if (policy.refreshIdleTtl < 1000) bad('policy.refreshIdleTtl: must be at least 1 second')
+  if (policy.reuseGrace >= policy.accessTtl) {
+    bad('policy.reuseGrace: the grace window must be shorter than accessTtl')
+  }
+  if (policy.refreshIdleTtl > policy.sessionMaxAge) {
+    bad('policy.refreshIdleTtl: the idle TTL must not be longer than sessionMaxAge')
+  }
+  if (policy.accessTtl > policy.sessionMaxAge) {
+    bad('policy.accessTtl: an access token must not outlive sessionMaxAge')
+  }
+  return Object.freeze(policy)
+}
