@@ -1,1 +1,7 @@
-export {}
+export type {
+  AccessTokenCodec,
+  AccessTokenCodecOptions,
+  KeyRing,
+  ParsedRefreshToken,
+  RefreshTokenFields,
+} from './types.js'
