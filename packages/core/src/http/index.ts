@@ -1,1 +1,10 @@
-export {}
+export type {
+  AuthHttp,
+  AuthRequest,
+  AuthResponse,
+  GuardOptions,
+  GuardResult,
+  LoginResult,
+  RequestBody,
+  TokenLocation,
+} from './types.js'

@@ -1,0 +1,88 @@
+import type { AccessClaims, Engine, FamilySummary, IssueOptions, TokenPair } from '../engine/types.js'
+import type { AuthErrorCode } from '../errors/index.js'
+import type { Duration } from '../policy/policy.js'
+
+/**
+ * The framework-neutral request every adapter builds. Adapters do no parsing of their own:
+ * they hand over what the framework already has.
+ */
+export interface AuthRequest {
+  /** Upper-case method (`GET`, `POST`…). */
+  readonly method: string
+  /** The path as the client sent it (no scheme/host), query string allowed: `/auth/refresh?x=1`. */
+  readonly path: string
+  /** Case-insensitive header lookup; repeated headers joined with `, ` (Set-Cookie never appears here). */
+  readonly headers: { get(name: string): string | null | undefined }
+  readonly body: RequestBody
+  /** The client address as the framework reports it (respecting its trust-proxy setting). */
+  readonly ip?: string | undefined
+}
+
+/**
+ * The request body as the adapter can offer it:
+ * - `raw`: unread; core reads at most `limit` bytes (null = over the limit) and parses JSON or form itself.
+ * - `parsed`: the framework (or app middleware) already parsed it into `value`.
+ * - `none`: no body (GET, or nothing sent).
+ */
+export type RequestBody =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'raw'; read(limit: number): Promise<Uint8Array | null> }
+  | { readonly kind: 'parsed'; readonly value: unknown }
+
+/** The framework-neutral response core returns; the adapter writes it out verbatim. */
+export interface AuthResponse {
+  readonly status: number
+  /** Header name -> value (lower-case names). Never contains `set-cookie`. */
+  readonly headers: Readonly<Record<string, string>>
+  /** Serialised `Set-Cookie` values, one per cookie. */
+  readonly cookies: readonly string[]
+  /** JSON body (serialised by the adapter with `JSON.stringify`), or null for no body. */
+  readonly body: unknown
+}
+
+/** Where a token may be read from, in order of preference. */
+export type TokenLocation = 'header' | 'cookie' | 'body'
+
+/** Options of a guard (`requireAuth`). */
+export interface GuardOptions {
+  /** Freshness: refuse (with `ERR_AUTH_STALE`) a login older than this. */
+  readonly maxAuthAge?: Duration
+  /** Where the access token may come from. Default: the http layer's `tokenLocations`. */
+  readonly locations?: readonly TokenLocation[]
+}
+
+/** What a guard concludes: typed claims, or the response to send instead. */
+export type GuardResult<T extends object = Record<string, unknown>> =
+  | { readonly ok: true; readonly claims: AccessClaims<T> }
+  | { readonly ok: false; readonly code: AuthErrorCode; readonly response: AuthResponse }
+
+/** What the login helper returns: the pair, plus the response the adapter sends (cookies set, body). */
+export interface LoginResult {
+  readonly pair: TokenPair
+  readonly response: AuthResponse
+}
+
+/** The framework-neutral http surface adapters translate to and from. */
+export interface AuthHttp {
+  readonly engine: Engine
+  /** The routes' mount prefix, e.g. `/auth`. */
+  readonly prefix: string
+  /**
+   * Handles a request to one of the routes under `prefix` (refresh, logout, logout-all,
+   * sessions, sessions/:id, revoke, jwks). Returns null when the path is not one of ours
+   * (the adapter passes the request on). Never throws for bad input; a storage outage
+   * becomes 503 with `Retry-After`.
+   */
+  handle(request: AuthRequest): Promise<AuthResponse | null>
+  /** The guard: extracts and verifies the access token (and CSRF in cookie mode for unsafe methods). */
+  authenticate<T extends object = Record<string, unknown>>(
+    request: AuthRequest,
+    options?: GuardOptions,
+  ): Promise<GuardResult<T>>
+  /** For the app's own login route, after it checked the credentials: issues a family and builds the response. */
+  login(request: AuthRequest, subject: string, options?: IssueOptions): Promise<LoginResult>
+  /** Maps a thrown error (storage outage…) to a safe response: never a stack trace. */
+  errorResponse(error: unknown): AuthResponse
+}
+
+export type { FamilySummary }
