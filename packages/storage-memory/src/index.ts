@@ -1,1 +1,2 @@
-export {}
+export type { MemoryStore, MemoryStoreOptions } from './memory-store.js'
+export { createMemoryStore } from './memory-store.js'
