@@ -1,3 +1,5 @@
+export type { NewFamily } from './decide.js'
+export { createFamilyRecord, decide } from './decide.js'
 export type {
   Decide,
   Decision,

@@ -1,0 +1,180 @@
+import { AuthError } from '../errors/index.js'
+import type { LifetimePolicy } from '../policy/policy.js'
+import type { Decide, Decision, FamilyEvent, FamilyMeta, FamilyRecord, RevocationReason } from './types.js'
+
+/** What {@link createFamilyRecord} needs: everything random or time-dependent comes in from outside. */
+export interface NewFamily {
+  /** Family id (`sid`): 128 random bits, base64url, chosen by the engine. */
+  readonly id: string
+  readonly subject: string
+  /** Login time, epoch milliseconds. */
+  readonly now: number
+  /** Per-family random secret (base64url) mixed into every refresh token MAC. */
+  readonly nonce: string
+  /** Defaults to `{}`. */
+  readonly meta?: FamilyMeta
+  readonly policy: LifetimePolicy
+}
+
+/**
+ * The record of a fresh login: generation 0, version 1, `authTime = createdAt = lastUsedAt = now`,
+ * absolute expiry `now + sessionMaxAge`, idle expiry `now + refreshIdleTtl` (never after the
+ * absolute one). Pure: the id, nonce and time are passed in.
+ */
+export function createFamilyRecord(input: NewFamily): FamilyRecord {
+  const { id, subject, now, nonce, meta = {}, policy } = input
+  assertTime(now)
+  const expiresAt = now + policy.sessionMaxAge
+  return {
+    id,
+    subject,
+    generation: 0,
+    status: 'active',
+    revocation: null,
+    createdAt: now,
+    authTime: now,
+    lastUsedAt: now,
+    rotatedAt: null,
+    rotatedBinding: null,
+    expiresAt,
+    idleExpiresAt: Math.min(now + policy.refreshIdleTtl, expiresAt),
+    version: 1,
+    nonce,
+    meta,
+  }
+}
+
+const REJECTED_REVOKED: Decision = Object.freeze({ type: 'rejected', reason: 'revoked' })
+const REJECTED_UNKNOWN: Decision = Object.freeze({ type: 'rejected', reason: 'unknown_generation' })
+
+/**
+ * The pure transition function of a family (DESIGN.md, "The state machine"). Time comes in the
+ * event; nothing here reads a clock or draws randomness, and nothing is thrown for any expected
+ * outcome. Rules, in order:
+ *
+ * 1. A revoked family rejects every event (`rejected: 'revoked'`): revocation is absorbing.
+ * 2. `revoke` ends an active family with the given reason, even one already past its expiry
+ *    (the caller's reason is more informative than `expired`, and the family is dead either way).
+ * 3. `refresh` and `reauthenticate` first check expiry: `now >= expiresAt` is absolute expiry,
+ *    else `now >= idleExpiresAt` is idle expiry; the family is recorded revoked (`expired`).
+ * 4. `refresh` of a generation that is not a non-negative safe integer, or is newer than the
+ *    current one, is `rejected: 'unknown_generation'` (no token we issued carries one; a store
+ *    restored from a backup could produce it). The family is untouched.
+ * 5. `refresh` of the current generation rotates it.
+ * 6. `refresh` of the previous generation strictly before `rotatedAt + reuseGrace`, from the
+ *    binding that rotated (any binding under `graceBinding: 'none'`), is `replayed`: the same
+ *    successor is handed out again and nothing is written.
+ * 7. Any other older generation is reuse: the family is revoked (`reuse_detected`).
+ * 8. `reauthenticate` moves `authTime` to `now`.
+ *
+ * Clocks of different nodes disagree, so `now` may lie before times already in the record;
+ * that never moves `lastUsedAt`, `rotatedAt`, `idleExpiresAt` or `authTime` backwards.
+ *
+ * Throws `AuthError` (`ERR_CONFIG_INVALID`) only when `event.now` is not a finite number, which
+ * means the injected clock is broken (misuse, not input).
+ */
+export const decide: Decide = (family, event, policy) => {
+  assertTime(event.now)
+  switch (family.status) {
+    case 'revoked':
+      return REJECTED_REVOKED
+    case 'active':
+      return decideActive(family, event, policy)
+    default: {
+      const _never: never = family.status
+      return _never
+    }
+  }
+}
+
+function decideActive(family: FamilyRecord, event: FamilyEvent, policy: LifetimePolicy): Decision {
+  switch (event.type) {
+    case 'revoke':
+      return { type: 'revoked', next: revoked(family, event.reason, event.now) }
+    case 'reauthenticate': {
+      const expired = expiry(family, event.now)
+      if (expired !== null) return expired
+      return {
+        type: 'reauthenticated',
+        next: { ...family, authTime: Math.max(family.authTime, event.now), version: family.version + 1 },
+      }
+    }
+    case 'refresh': {
+      const expired = expiry(family, event.now)
+      if (expired !== null) return expired
+      return decideRefresh(family, event, policy)
+    }
+    default: {
+      const _never: never = event
+      return _never
+    }
+  }
+}
+
+function decideRefresh(
+  family: FamilyRecord,
+  event: Extract<FamilyEvent, { type: 'refresh' }>,
+  policy: LifetimePolicy,
+): Decision {
+  const { generation, now } = event
+  if (!Number.isSafeInteger(generation) || generation < 0 || generation > family.generation) {
+    return REJECTED_UNKNOWN
+  }
+  if (generation === family.generation) {
+    const lastUsedAt = Math.max(family.lastUsedAt, now)
+    return {
+      type: 'rotated',
+      next: {
+        ...family,
+        generation: family.generation + 1,
+        lastUsedAt,
+        rotatedAt: family.rotatedAt === null ? now : Math.max(family.rotatedAt, now),
+        rotatedBinding: event.binding,
+        idleExpiresAt: Math.min(lastUsedAt + policy.refreshIdleTtl, family.expiresAt),
+        version: family.version + 1,
+      },
+    }
+  }
+  if (
+    generation === family.generation - 1 &&
+    family.rotatedAt !== null &&
+    now < family.rotatedAt + policy.reuseGrace &&
+    bindingMatches(family.rotatedBinding, event.binding, policy)
+  ) {
+    return { type: 'replayed', generation: family.generation }
+  }
+  return { type: 'reuse_detected', next: revoked(family, 'reuse_detected', now) }
+}
+
+/** Whether a grace replay comes from the client that rotated, under the policy's `graceBinding`. */
+function bindingMatches(rotated: string | null, presented: string | null, policy: LifetimePolicy): boolean {
+  switch (policy.graceBinding) {
+    case 'none':
+      return true
+    case 'user_agent':
+    case 'device_id':
+    case 'dpop':
+      return presented === rotated
+    default: {
+      const _never: never = policy.graceBinding
+      return _never
+    }
+  }
+}
+
+/** The `expired` decision if `now` is at or past either expiry, else null. Absolute wins when both hold. */
+function expiry(family: FamilyRecord, now: number): Decision | null {
+  if (now >= family.expiresAt) return { type: 'expired', kind: 'absolute', next: revoked(family, 'expired', now) }
+  if (now >= family.idleExpiresAt) return { type: 'expired', kind: 'idle', next: revoked(family, 'expired', now) }
+  return null
+}
+
+function revoked(family: FamilyRecord, reason: RevocationReason, now: number): FamilyRecord {
+  return { ...family, status: 'revoked', revocation: { reason, at: now }, version: family.version + 1 }
+}
+
+function assertTime(now: number): void {
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw new AuthError('ERR_CONFIG_INVALID', `machine: time must be finite epoch milliseconds, got ${String(now)}`)
+  }
+}
