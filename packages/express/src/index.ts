@@ -1,1 +1,3 @@
-export {}
+export type { AuthClaims, RequestClaims } from './claims.js'
+export type { ExpressAuth, ExpressAuthOptions } from './create-auth.js'
+export { createAuth } from './create-auth.js'

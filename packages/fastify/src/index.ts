@@ -1,1 +1,3 @@
-export {}
+export type { AuthClaims, RequestClaims } from './claims.js'
+export type { FastifyAuthOptions } from './plugin.js'
+export { authPlugin } from './plugin.js'

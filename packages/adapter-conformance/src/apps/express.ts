@@ -1,0 +1,49 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { AuthHttp } from '@auth/core/http'
+import { createAuth } from '@auth/express'
+import express from 'express'
+import { ADMIN_MAX_AUTH_AGE, type AdapterUnderTest, type RunningApp, usernameOf } from '../harness.js'
+
+/** The suite's Express 5 app. */
+export const expressAdapter: AdapterUnderTest = {
+  name: 'express',
+  async start(http: AuthHttp): Promise<RunningApp> {
+    const auth = createAuth({ http })
+    const app = express()
+    app.use(auth.router)
+    app.post('/login', express.json(), async (req, res) => {
+      const username = usernameOf(req.body)
+      if (username === null) {
+        res.status(400).json({ error: 'invalid_request' })
+        return
+      }
+      await auth.login(req, res, username, { claims: { name: username } })
+    })
+    app.get('/me', auth.requireAuth(), (req, res) => {
+      res.json({ sub: req.auth?.sub, sid: req.auth?.sid, claims: req.auth })
+    })
+    app.post('/admin', auth.requireAuth({ maxAuthAge: ADMIN_MAX_AUTH_AGE }), (req, res) => {
+      res.json({ sub: req.auth?.sub, admin: true })
+    })
+    app.get('/bare', (_req, res) => {
+      res.json({ ok: true })
+    })
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s))
+    })
+    return running(server)
+  },
+}
+
+function running(server: Server): RunningApp {
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeAllConnections()
+      }),
+  }
+}

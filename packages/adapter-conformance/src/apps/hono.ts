@@ -1,0 +1,39 @@
+import type { AddressInfo } from 'node:net'
+import type { AuthHttp } from '@auth/core/http'
+import { auth } from '@auth/hono'
+import { serve } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
+import { Hono } from 'hono'
+import { ADMIN_MAX_AUTH_AGE, type AdapterUnderTest, type RunningApp, usernameOf } from '../harness.js'
+
+/** The suite's Hono 4 app, served by @hono/node-server. */
+export const honoAdapter: AdapterUnderTest = {
+  name: 'hono',
+  async start(http: AuthHttp): Promise<RunningApp> {
+    const { routes, requireAuth, login } = auth({ http, clientIp: (c) => getConnInfo(c).remote.address })
+    const app = new Hono()
+    app.route('/', routes)
+    app.post('/login', async (c) => {
+      const username = usernameOf(await c.req.json().catch(() => null))
+      if (username === null) return c.json({ error: 'invalid_request' }, 400)
+      return login(c, username, { claims: { name: username } })
+    })
+    app.get('/me', requireAuth(), (c) => c.json({ sub: c.get('auth').sub, sid: c.get('auth').sid, claims: c.get('auth') }))
+    app.post('/admin', requireAuth({ maxAuthAge: ADMIN_MAX_AUTH_AGE }), (c) =>
+      c.json({ sub: c.get('auth').sub, admin: true }),
+    )
+    app.get('/bare', (c) => c.json({ ok: true }))
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+    })
+    const { port } = server.address() as AddressInfo
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: () =>
+        new Promise<void>((resolve, reject) => {
+          server.close((error) => (error ? reject(error) : resolve()))
+          if ('closeAllConnections' in server) server.closeAllConnections()
+        }),
+    }
+  },
+}

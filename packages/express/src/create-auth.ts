@@ -1,0 +1,88 @@
+import type { IssueOptions, TokenPair } from '@auth/core'
+import { type AuthHttp, type AuthHttpOptions, createAuthHttp, type GuardOptions } from '@auth/core/http'
+import { type Request, type RequestHandler, type Response, Router } from 'express'
+import type { AuthClaims } from './claims.js'
+import { parsedBody, routeBody, send, toAuthRequest } from './translate.js'
+
+/** What {@link createAuth} accepts: the http layer's options, or an http layer you built yourself. */
+export type ExpressAuthOptions = AuthHttpOptions | { readonly http: AuthHttp }
+
+/** The Express face of the library. */
+export interface ExpressAuth {
+  /** The framework-neutral http layer underneath (engine, prefix…). */
+  readonly http: AuthHttp
+  /**
+   * Serves refresh, logout, logout-all, sessions, revoke and JWKS under the prefix. Mount it at
+   * the app's root (`app.use(auth.router)`): the prefix is the full public path, because the
+   * refresh cookie is scoped to it.
+   */
+  readonly router: Router
+  /**
+   * A guard: verifies the access token (and the CSRF header in cookie mode) and puts the claims
+   * on `req.auth`, or answers 401/403 itself. `maxAuthAge` demands a fresh login (`ERR_AUTH_STALE`).
+   */
+  requireAuth(options?: GuardOptions): RequestHandler
+  /**
+   * For your own login route, once you have checked the credentials: starts a family, sends the
+   * token response (and cookies in cookie mode) and returns the pair. On an outage it sends the
+   * error response instead and returns null.
+   */
+  login(req: Request, res: Response, subject: string, options?: IssueOptions): Promise<TokenPair | null>
+}
+
+/**
+ * Creates the Express adapter (Express 5).
+ *
+ * ```ts
+ * const auth = createAuth({ engine })
+ * app.use(auth.router)
+ * app.get('/me', auth.requireAuth(), (req, res) => res.json({ user: req.auth?.sub }))
+ * ```
+ */
+export function createAuth(options: ExpressAuthOptions): ExpressAuth {
+  const http = 'http' in options ? options.http : createAuthHttp(options)
+  const router = Router()
+
+  router.use(http.prefix || '/', async (req, res, next) => {
+    let response: Awaited<ReturnType<AuthHttp['handle']>>
+    try {
+      response = await http.handle(toAuthRequest(req, routeBody(req)))
+    } catch (error) {
+      response = http.errorResponse(error)
+    }
+    if (response === null) next()
+    else send(res, response)
+  })
+
+  return {
+    http,
+    router,
+    requireAuth(guard) {
+      return async (req, res, next) => {
+        let result: Awaited<ReturnType<typeof http.authenticate<AuthClaims>>>
+        try {
+          result = await http.authenticate<AuthClaims>(toAuthRequest(req, parsedBody(req)), guard)
+        } catch (error) {
+          send(res, http.errorResponse(error))
+          return
+        }
+        if (!result.ok) {
+          send(res, result.response)
+          return
+        }
+        req.auth = result.claims
+        next()
+      }
+    },
+    async login(req, res, subject, issue) {
+      try {
+        const { pair, response } = await http.login(toAuthRequest(req, parsedBody(req)), subject, issue)
+        send(res, response)
+        return pair
+      } catch (error) {
+        send(res, http.errorResponse(error))
+        return null
+      }
+    },
+  }
+}

@@ -1,0 +1,44 @@
+import type { AccessClaims, IssueOptions } from '@auth/core'
+import type { AuthHttp, GuardOptions } from '@auth/core/http'
+import type { preHandlerAsyncHookHandler } from 'fastify'
+
+/**
+ * Your app's own access-token claims (the ones you pass to `reply.login(…, { claims })`). Empty
+ * by default; augment it once and `request.auth` is typed everywhere:
+ *
+ * ```ts
+ * declare module '@auth/fastify' {
+ *   interface AuthClaims {
+ *     role: 'admin' | 'member'
+ *   }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: an empty interface is what declaration merging augments
+export interface AuthClaims {}
+
+/** The verified claims `requireAuth()` puts on `request.auth`: the registered ones plus {@link AuthClaims}. */
+export type RequestClaims = AccessClaims<AuthClaims>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The framework-neutral http layer underneath (engine, prefix…). */
+    readonly authHttp: AuthHttp
+    /**
+     * A guard for `preHandler`: verifies the access token (and the CSRF header in cookie mode) and
+     * puts the claims on `request.auth`, or answers 401/403 itself. `maxAuthAge` demands a fresh login.
+     */
+    requireAuth(options?: GuardOptions): preHandlerAsyncHookHandler
+  }
+  interface FastifyRequest {
+    /** The verified access-token claims; set by `requireAuth()`, null on routes without it. */
+    auth: RequestClaims | null
+  }
+  interface FastifyReply {
+    /**
+     * For your own login route, once you have checked the credentials: starts a family and sends
+     * the token response (cookies set in cookie mode), or the error response on an outage.
+     */
+    login(subject: string, options?: IssueOptions): Promise<FastifyReply>
+  }
+}

@@ -1,0 +1,82 @@
+import { type AuthHttp, type AuthHttpOptions, createAuthHttp, type GuardOptions } from '@auth/core/http'
+import type { FastifyError, FastifyPluginAsync, FastifyReply, preHandlerAsyncHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import type { AuthClaims } from './claims.js'
+import { parsedBody, routeBody, send, toAuthRequest } from './translate.js'
+
+/** What {@link authPlugin} accepts: the http layer's options, or an http layer you built yourself. */
+export type FastifyAuthOptions = AuthHttpOptions | { readonly http: AuthHttp }
+
+/** A body Fastify refused before our handler ran, as core would see it, so core gives the answer. */
+const OVER_LIMIT = { kind: 'raw', read: async () => null } as const
+const UNREAD = { kind: 'raw', read: async () => new Uint8Array(0) } as const
+
+const plugin: FastifyPluginAsync<FastifyAuthOptions> = async (fastify, options) => {
+  const http = 'http' in options ? options.http : createAuthHttp(options)
+
+  fastify.decorate('authHttp', http)
+  fastify.decorateRequest('auth', null)
+  fastify.decorate('requireAuth', (guard?: GuardOptions): preHandlerAsyncHookHandler => {
+    return async (request, reply) => {
+      try {
+        const result = await http.authenticate<AuthClaims>(toAuthRequest(request, parsedBody(request)), guard)
+        if (!result.ok) return send(reply, result.response)
+        request.auth = result.claims
+      } catch (error) {
+        return send(reply, http.errorResponse(error))
+      }
+    }
+  })
+  fastify.decorateReply('login', async function login(this: FastifyReply, subject, issue) {
+    try {
+      const { response } = await http.login(toAuthRequest(this.request, parsedBody(this.request)), subject, issue)
+      return send(this, response)
+    } catch (error) {
+      return send(this, http.errorResponse(error))
+    }
+  } satisfies FastifyReply['login'])
+
+  // Our routes live in their own context: its body parser and error handler never touch the app's.
+  await fastify.register(
+    async (routes) => {
+      routes.removeAllContentTypeParsers()
+      routes.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: http.bodyLimit }, (_request, bytes, done) =>
+        done(null, bytes),
+      )
+      routes.setErrorHandler(async (error: FastifyError, request, reply) => {
+        const body =
+          error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+            ? OVER_LIMIT
+            : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+              ? UNREAD
+              : undefined
+        try {
+          const response = body && (await http.handle(toAuthRequest(request, body)))
+          return send(reply, response || http.errorResponse(error))
+        } catch (thrown) {
+          return send(reply, http.errorResponse(thrown))
+        }
+      })
+      routes.all('/*', async (request, reply) => {
+        try {
+          const response = await http.handle(toAuthRequest(request, routeBody(request)))
+          return response === null ? reply.callNotFound() : send(reply, response)
+        } catch (error) {
+          return send(reply, http.errorResponse(error))
+        }
+      })
+    },
+    { prefix: http.prefix },
+  )
+}
+
+/**
+ * The Fastify 5 plugin. Serves refresh, logout, logout-all, sessions, revoke and JWKS under the
+ * prefix, and adds `fastify.requireAuth()`, `request.auth`, `reply.login()` and `fastify.authHttp`.
+ *
+ * ```ts
+ * await app.register(authPlugin, { engine })
+ * app.get('/me', { preHandler: app.requireAuth() }, async (request) => ({ user: request.auth?.sub }))
+ * ```
+ */
+export const authPlugin = fp(plugin, { name: '@auth/fastify', fastify: '5.x' })

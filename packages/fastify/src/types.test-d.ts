@@ -1,0 +1,44 @@
+import type { TokenPair } from '@auth/core'
+import type { AuthHttp, GuardOptions } from '@auth/core/http'
+import Fastify, { type FastifyReply, type FastifyRequest, type preHandlerAsyncHookHandler } from 'fastify'
+import { describe, expectTypeOf, it } from 'vitest'
+import { authPlugin, type RequestClaims } from '@auth/fastify'
+
+// What a user writes once to type their own claims.
+declare module '@auth/fastify' {
+  interface AuthClaims {
+    role: 'admin' | 'member'
+  }
+}
+
+describe('@auth/fastify types', () => {
+  it('decorates the instance, the request and the reply', () => {
+    const app = Fastify()
+    expectTypeOf(app.authHttp).toEqualTypeOf<AuthHttp>()
+    expectTypeOf(app.requireAuth).parameter(0).toEqualTypeOf<GuardOptions | undefined>()
+    expectTypeOf(app.requireAuth()).toEqualTypeOf<preHandlerAsyncHookHandler>()
+    expectTypeOf<FastifyRequest['auth']>().toEqualTypeOf<RequestClaims | null>()
+    expectTypeOf<FastifyReply['login']>().returns.resolves.toEqualTypeOf<FastifyReply>()
+    expectTypeOf<RequestClaims['role']>().toEqualTypeOf<'admin' | 'member'>()
+    expectTypeOf<RequestClaims['exp']>().toEqualTypeOf<number>()
+  })
+
+  it('registers as a plugin and guards routes, typed routes included', async () => {
+    const app = Fastify()
+    await app.register(authPlugin, { http: app.authHttp })
+    app.get('/me', { preHandler: app.requireAuth() }, async (request) => {
+      expectTypeOf(request.auth?.role).toEqualTypeOf<'admin' | 'member' | undefined>()
+      return { sub: request.auth?.sub }
+    })
+    app.post<{ Body: { username: string } }>('/login', async (request, reply) => {
+      expectTypeOf(request.body.username).toBeString()
+      return reply.login(request.body.username, { claims: { role: 'member' } })
+    })
+    app.post(
+      '/admin',
+      { preHandler: [app.requireAuth({ maxAuthAge: '5m', locations: ['header'] })] },
+      async () => ({}),
+    )
+    expectTypeOf<TokenPair['familyId']>().toBeString()
+  })
+})

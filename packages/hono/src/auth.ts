@@ -1,0 +1,94 @@
+import type { IssueOptions } from '@auth/core'
+import { type AuthHttp, type AuthHttpOptions, createAuthHttp, type GuardOptions } from '@auth/core/http'
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
+import type { AuthClaims, AuthVariables } from './claims.js'
+import { type ClientIp, routeBody, toAuthRequest, toResponse } from './translate.js'
+
+const NO_BODY = { kind: 'none' } as const
+
+/** What {@link auth} accepts: the http layer's options (or an http layer you built), plus Hono specifics. */
+export type HonoAuthOptions = (AuthHttpOptions | { readonly http: AuthHttp }) & {
+  /**
+   * The client address, recorded with each session. Runtime-specific in Hono, so off unless you
+   * say: on Node, `(c) => getConnInfo(c).remote.address` from `@hono/node-server/conninfo`.
+   */
+  readonly clientIp?: ClientIp
+}
+
+/** The Hono face of the library. */
+export interface HonoAuth {
+  /** The framework-neutral http layer underneath (engine, prefix…). */
+  readonly http: AuthHttp
+  /**
+   * Refresh, logout, logout-all, sessions, revoke and JWKS under the prefix, as a Hono app:
+   * `app.route('/', auth.routes)`. The prefix is the full public path (the refresh cookie is scoped to it).
+   */
+  readonly routes: Hono
+  /** The same routes as one middleware (`app.use(auth.handler)`): requests that are not ours pass on. */
+  readonly handler: MiddlewareHandler
+  /**
+   * A guard: verifies the access token (and the CSRF header in cookie mode) and sets the claims
+   * as `c.get('auth')`, or answers 401/403 itself. `maxAuthAge` demands a fresh login (`ERR_AUTH_STALE`).
+   */
+  requireAuth(options?: GuardOptions): MiddlewareHandler<{ Variables: AuthVariables }>
+  /**
+   * For your own login route, once you have checked the credentials: starts a family and returns
+   * the token response (cookies set in cookie mode), or the error response on an outage.
+   */
+  login(c: Context, subject: string, options?: IssueOptions): Promise<Response>
+}
+
+/**
+ * Creates the Hono adapter (Hono 4, any runtime).
+ *
+ * ```ts
+ * const { routes, requireAuth, login } = auth({ engine })
+ * app.route('/', routes)
+ * app.get('/me', requireAuth(), (c) => c.json({ user: c.get('auth').sub }))
+ * ```
+ */
+export function auth(options: HonoAuthOptions): HonoAuth {
+  const http = 'http' in options ? options.http : createAuthHttp(options)
+  const clientIp = options.clientIp
+
+  const handler: MiddlewareHandler = async (c, next) => {
+    let response: Awaited<ReturnType<AuthHttp['handle']>>
+    try {
+      response = await http.handle(toAuthRequest(c, routeBody(c), clientIp))
+    } catch (error) {
+      response = http.errorResponse(error)
+    }
+    if (response === null) return next()
+    return toResponse(response)
+  }
+
+  const routes = new Hono()
+  routes.all(`${http.prefix}/*`, handler)
+
+  return {
+    http,
+    routes,
+    handler,
+    requireAuth(guard) {
+      return async (c, next) => {
+        let result: Awaited<ReturnType<typeof http.authenticate<AuthClaims>>>
+        try {
+          result = await http.authenticate<AuthClaims>(toAuthRequest(c, NO_BODY, clientIp), guard)
+        } catch (error) {
+          return toResponse(http.errorResponse(error))
+        }
+        if (!result.ok) return toResponse(result.response)
+        c.set('auth', result.claims)
+        await next()
+      }
+    },
+    async login(c, subject, issue) {
+      try {
+        const { response } = await http.login(toAuthRequest(c, NO_BODY, clientIp), subject, issue)
+        return toResponse(response)
+      } catch (error) {
+        return toResponse(http.errorResponse(error))
+      }
+    },
+  }
+}
