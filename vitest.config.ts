@@ -6,7 +6,9 @@ const conditions = ['@auth/source', 'node', 'import', 'default']
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['@auth/source'] } },
+  // Vitest passes ssr conditions to Node as --conditions: never 'import' there, or CJS packages
+  // (Express's router requiring is-promise) get an ESM namespace from require().
+  ssr: { resolve: { conditions: ['@auth/source', 'node'], externalConditions: ['@auth/source'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
