@@ -1,1 +1,3 @@
-export type { JWKS, KeyRingInput, RefreshKeyInput, SigningAlgorithm, SigningKeyInput } from './types.js'
+export { type DeriveKeyRingOptions, deriveKeyRing, MIN_DERIVE_SECRET_LENGTH } from './derive.js'
+export { createKeyRing, MIN_RSA_BITS, MIN_SECRET_BYTES, SIGNING_ALGORITHMS } from './key-ring.js'
+export type { JWKS, KeyRingInput, RefreshKeyInput, SigningAlgorithm, SigningKey, SigningKeyInput } from './types.js'

@@ -42,3 +42,28 @@ export interface KeyRingInput {
 export interface JWKS {
   readonly keys: JWK[]
 }
+
+/**
+ * One signing key as the key ring holds it, validated and imported: what the access-token codec
+ * signs and verifies with. On runtimes with node:crypto, `node` holds ready `KeyObject`s; the
+ * portable material (`secret` for HS256, JWKs otherwise) is always present for jose.
+ */
+export interface SigningKey {
+  readonly kid: string
+  readonly alg: SigningAlgorithm
+  /** Epoch ms at which the key stops verifying and leaves the JWKS; absent = never. */
+  readonly retiresAt?: number
+  /** HS256 only: the shared secret. */
+  readonly secret?: Uint8Array
+  /** Asymmetric only: the private JWK (present when this key can sign). Never published. */
+  readonly privateJwk?: JWK
+  /** Asymmetric only: the public JWK, with `kid`, `alg` and `use: 'sig'`. */
+  readonly publicJwk?: JWK
+  /** node:crypto key objects, when the runtime has node:crypto. */
+  readonly node?: {
+    readonly sign?: import('node:crypto').KeyObject
+    readonly verify: import('node:crypto').KeyObject
+  }
+  /** The signature length in bytes (32 for HS256, 64 for ES256 and EdDSA, the modulus size for RS256). */
+  readonly signatureLength: number
+}

@@ -1,5 +1,5 @@
 import type { AccessClaims, Clock, VerifyAccessResult } from '../engine/types.js'
-import type { JWKS, KeyRingInput, SigningAlgorithm } from '../keys/types.js'
+import type { JWKS, KeyRingInput, SigningAlgorithm, SigningKey } from '../keys/types.js'
 
 /**
  * The key ring as the engine uses it (built by `createKeyRing(input)` or, for a quick start,
@@ -19,6 +19,16 @@ export interface KeyRing {
     kid: string,
     now: number,
   ): { readonly status: 'ok'; readonly secret: Uint8Array } | { readonly status: 'unknown' | 'retired' }
+  /** Every signing key of the ring, retired or not (the codec checks `retiresAt` per verify). */
+  readonly signingKeys: readonly SigningKey[]
+  /**
+   * The signing key for `kid` at time `now` (epoch ms): `'unknown'` if no such key, `'retired'`
+   * if it retired at or before `now`.
+   */
+  signingKey(
+    kid: string,
+    now: number,
+  ): { readonly status: 'ok'; readonly key: SigningKey } | { readonly status: 'unknown' | 'retired' }
   /** Public keys only (never a private key or an HMAC secret), of keys not retired at `now`. */
   jwks(now: number): JWKS
   /** The input this ring was built from, for rebuilding with a key added or retired. */
