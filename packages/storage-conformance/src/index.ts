@@ -1,1 +1,17 @@
-export {}
+export type { TestHarness } from './harness.js'
+export { makeRecord, newFamilyId, newSubject, recordArb, revoke, rotate } from './records.js'
+export { runStoreConformance } from './run.js'
+export { contractSuite } from './suites/contract.js'
+export { corruptSuite } from './suites/corrupt.js'
+export { expirySuite } from './suites/expiry.js'
+export { RACERS, racesSuite } from './suites/races.js'
+export type {
+  ConformanceContext,
+  ConformanceHarness,
+  ConformanceOptions,
+  CorruptionKind,
+  ExpiryMode,
+  StoreInspector,
+  SuiteName,
+} from './types.js'
+export { SUITE_NAMES } from './types.js'
