@@ -1,8 +1,10 @@
+export { createEngine } from './engine.js'
 export type { CompareAndSetResult, CreateResult, FamilyStore } from './store.js'
 export type {
   AccessClaims,
   Clock,
   Engine,
+  EngineOptions,
   FamilyOpResult,
   FamilySummary,
   InspectRefreshResult,

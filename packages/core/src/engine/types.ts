@@ -1,8 +1,10 @@
 import type { AccessTokenErrorCode, Failure, RefreshErrorCode } from '../errors/index.js'
 import type { AuthEventHandler } from '../events/index.js'
-import type { JWKS } from '../keys/types.js'
+import type { JWKS, KeyRingInput, SigningAlgorithm } from '../keys/types.js'
 import type { FamilyMeta, FamilyRecord, RevocationReason } from '../machine/types.js'
-import type { Duration, LifetimePolicy } from '../policy/policy.js'
+import type { Duration, LifetimePolicy, PolicyInput } from '../policy/policy.js'
+import type { KeyRing } from '../tokens/types.js'
+import type { FamilyStore } from './store.js'
 
 /** The source of time: epoch milliseconds. Tests inject a manual clock. */
 export interface Clock {
@@ -150,6 +152,43 @@ export interface Engine {
   ): Promise<VerifyAccessResult<T>>
   /** The public keys that verify access tokens. */
   jwks(): JWKS
+}
+
+/**
+ * Options of `createEngine`. Everything is validated when the engine is built: a bad option
+ * throws `AuthError('ERR_CONFIG_INVALID')` naming it, never a failure at the first request.
+ */
+export interface EngineOptions {
+  /** Where families live (`@auth/storage-memory`, `@auth/storage-redis`, `@auth/storage-sql`, or your own driver). */
+  readonly store: FamilyStore
+  /** The `iss` of every access token, and the only one `verifyAccess` accepts. */
+  readonly issuer: string
+  /** The `aud` of every access token; `verifyAccess` accepts a token naming any of them. */
+  readonly audience: string | readonly string[]
+  /** Production keys: a key ring, or what `createKeyRing` builds one from. Give this or `secret`, not both. */
+  readonly keys?: KeyRingInput | KeyRing
+  /**
+   * Quick start: every key derived from one secret (HKDF, at least 32 characters). Give this or
+   * `keys`, not both. Rotating it logs everybody out; production passes `keys`.
+   */
+  readonly secret?: string
+  /** The access-token algorithm when keys are derived from `secret`. Default `'EdDSA'`. */
+  readonly algorithm?: SigningAlgorithm
+  /** The lifetime policy; every field has a safe default (see `DEFAULT_POLICY`). */
+  readonly policy?: PolicyInput
+  /** The source of time. Default `Date.now`. */
+  readonly clock?: Clock
+  /** The source of randomness (family ids, nonces, `jti`). Default `crypto.getRandomValues`. */
+  readonly random?: RandomReader
+  /** Receives every event; `reuse_detected` is a security alert. Errors it throws are reported and ignored. */
+  readonly onEvent?: AuthEventHandler
+  /** Cache of verified access tokens (LRU, entries die at `exp`). `false` turns it off. Default `{ max: 10_000 }`. */
+  readonly accessTokenCache?: false | { readonly max?: number }
+  /**
+   * How many times one operation re-reads and re-decides after losing a compare-and-set race
+   * before it gives up with `AuthError('ERR_STORAGE_CONFLICT')`. Default 16.
+   */
+  readonly maxRetries?: number
 }
 
 /** Re-exported for the engine factory's options. */

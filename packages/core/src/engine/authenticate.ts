@@ -1,0 +1,44 @@
+import { type Failure, failure, type RefreshErrorCode } from '../errors/index.js'
+import type { FamilyRecord } from '../machine/types.js'
+import { parseRefreshToken, verifyRefreshToken } from '../tokens/refresh-token.js'
+import type { EngineContext } from './options.js'
+
+/** A refresh token proven to come from us, with the family as stored right now. */
+export type Authenticated =
+  | { readonly ok: true; readonly family: FamilyRecord; readonly generation: number }
+  | Failure<RefreshErrorCode>
+
+const invalid = (): Failure<RefreshErrorCode> =>
+  failure('ERR_REFRESH_TOKEN_INVALID', 'the refresh token is not valid; log in again')
+
+/**
+ * Proves a refresh token authentic before anything acts on it: parse, find its MAC key, read the
+ * family it names, and check the MAC over (version, kid, family id, generation) with that
+ * family's nonce. Until this succeeds the family is only read, never written, so a forged or
+ * foreign token can never revoke anyone's family. Every refusal is a value.
+ */
+export async function authenticateRefreshToken(ctx: EngineContext, token: unknown): Promise<Authenticated> {
+  if (typeof token !== 'string' || token.length === 0) {
+    return failure('ERR_REFRESH_TOKEN_MISSING', 'no refresh token was presented')
+  }
+  const parsedResult = parseRefreshToken(token)
+  if (!parsedResult.ok) return parsedResult
+  const parsed = parsedResult.token
+  const key = ctx.keyRing.refreshKey(parsed.kid, ctx.clock.now())
+  switch (key.status) {
+    case 'ok':
+      break
+    case 'unknown':
+      return invalid()
+    case 'retired':
+      return failure('ERR_REFRESH_TOKEN_KEY_RETIRED', 'the refresh token was issued under a retired key; log in again')
+    default: {
+      const _never: never = key
+      return _never
+    }
+  }
+  const family = await ctx.store.get(parsed.familyId)
+  if (family === null) return invalid()
+  if (!(await verifyRefreshToken(parsed, key.secret, family.nonce))) return invalid()
+  return { ok: true, family, generation: parsed.generation }
+}

@@ -1,0 +1,52 @@
+import { AuthError } from '../errors/index.js'
+import type { FamilyMeta } from '../machine/types.js'
+import { RESERVED_CLAIMS } from './types.js'
+
+const reserved: ReadonlySet<string> = new Set(RESERVED_CLAIMS)
+
+/**
+ * Checks the app's own claims: a plain object whose names are not the library's. Passing a
+ * reserved name (`sub`, `exp`, `sid`…) is a programming error, so it throws
+ * `AuthError('ERR_CONFIG_INVALID')` instead of silently losing either value.
+ */
+export function checkAppClaims(claims: unknown, where: string): Readonly<Record<string, unknown>> {
+  if (claims === undefined) return {}
+  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
+    throw new AuthError('ERR_CONFIG_INVALID', `${where}: claims must be a plain object`)
+  }
+  const proto: unknown = Object.getPrototypeOf(claims)
+  if (proto !== Object.prototype && proto !== null) {
+    throw new AuthError('ERR_CONFIG_INVALID', `${where}: claims must be a plain object`)
+  }
+  for (const name of Object.keys(claims)) {
+    if (reserved.has(name)) {
+      throw new AuthError('ERR_CONFIG_INVALID', `${where}: the claim name "${name}" is reserved (set by the library)`)
+    }
+  }
+  return claims as Readonly<Record<string, unknown>>
+}
+
+/** Checks a subject before a family is created for it. */
+export function checkSubject(subject: unknown): asserts subject is string {
+  if (typeof subject !== 'string' || subject.length === 0) {
+    throw new AuthError('ERR_CONFIG_INVALID', 'issue: subject must be a non-empty string')
+  }
+}
+
+/** Checks family metadata: a plain object of strings, finite numbers, booleans and nulls (it is stored as JSON). */
+export function checkMeta(meta: unknown, where: string): FamilyMeta | undefined {
+  if (meta === undefined) return undefined
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
+    throw new AuthError('ERR_CONFIG_INVALID', `${where}: meta must be a plain object`)
+  }
+  for (const [name, value] of Object.entries(meta)) {
+    const ok =
+      value === null ||
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value))
+    if (!ok)
+      throw new AuthError('ERR_CONFIG_INVALID', `${where}: meta.${name} must be a string, number, boolean or null`)
+  }
+  return meta as FamilyMeta
+}

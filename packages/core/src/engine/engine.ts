@@ -1,0 +1,173 @@
+import { AuthError, failure } from '../errors/index.js'
+import { createFamilyRecord } from '../machine/decide.js'
+import type { FamilyRecord, RevocationReason } from '../machine/types.js'
+import { parseDuration } from '../policy/policy.js'
+import { generateFamilyId, generateNonce } from '../tokens/refresh-token.js'
+import { authenticateRefreshToken } from './authenticate.js'
+import { checkAppClaims, checkMeta, checkSubject } from './claims.js'
+import { familyOp, revokeFamily } from './family-ops.js'
+import { type EngineContext, resolveEngineOptions } from './options.js'
+import { tokenPair } from './pair.js'
+import { refresh } from './refresh.js'
+import { toSummary } from './summary.js'
+import type {
+  Engine,
+  EngineOptions,
+  FamilySummary,
+  TokenPair,
+  VerifyAccessOptions,
+  VerifyAccessResult,
+} from './types.js'
+
+const REASONS: ReadonlySet<RevocationReason> = new Set(['logout', 'logout_all', 'reuse_detected', 'admin', 'expired'])
+
+/**
+ * Builds the engine: the only part of the library that calls storage. It reads a family,
+ * asks the pure `decide` what happens, and writes the answer with compare-and-set, re-reading
+ * and re-deciding when another request won the race (at most `maxRetries` times).
+ *
+ * Every option is checked here; a bad one throws `AuthError('ERR_CONFIG_INVALID')`. Per request,
+ * bad input is a typed failure value; only storage outages (`ERR_STORAGE_UNAVAILABLE`,
+ * `ERR_STORAGE_CORRUPT`, `ERR_STORAGE_CONFLICT`) and misuse are thrown, and no token is ever
+ * returned unless the write behind it succeeded.
+ *
+ * Events: `issued`; `rotated`; `replayed`; `reuse_detected` followed by `revoked` (reason
+ * `reuse_detected`); `revoked` for `revoke`/`revokeAll`; `expired` when a refresh or
+ * reauthenticate finds the family past idle or absolute expiry.
+ *
+ * @example
+ * ```ts
+ * import { createEngine } from '@auth/core'
+ * import { createMemoryStore } from '@auth/storage-memory'
+ *
+ * const engine = createEngine({
+ *   store: createMemoryStore(),
+ *   issuer: 'https://api.example.com',
+ *   audience: 'api',
+ *   secret: process.env.AUTH_SECRET!, // quick start; production passes `keys`
+ * })
+ * const pair = await engine.issue('user-42', { meta: { userAgent: 'curl' } })
+ * const next = await engine.refresh(pair.refreshToken)
+ * ```
+ */
+export function createEngine(options: EngineOptions): Engine {
+  const ctx = resolveEngineOptions(options)
+  const maxAuthAges = new Map<unknown, number>()
+
+  return {
+    policy: ctx.policy,
+
+    async issue(subject, issueOptions = {}) {
+      checkSubject(subject)
+      const claims = checkAppClaims(issueOptions.claims, 'issue')
+      const meta = checkMeta(issueOptions.meta, 'issue')
+      return issue(ctx, subject, claims, meta)
+    },
+
+    async refresh(token, refreshOptions = {}) {
+      const binding = refreshOptions.binding ?? null
+      if (typeof binding !== 'string' && binding !== null) {
+        throw new AuthError('ERR_CONFIG_INVALID', 'refresh: binding must be a string or null')
+      }
+      const claims = checkAppClaims(refreshOptions.claims, 'refresh')
+      const meta = checkMeta(refreshOptions.meta, 'refresh')
+      return refresh(ctx, token, { binding, meta, claims })
+    },
+
+    async inspectRefreshToken(token) {
+      const auth = await authenticateRefreshToken(ctx, token)
+      if (!auth.ok) return auth
+      return { ok: true, familyId: auth.family.id, subject: auth.family.subject, generation: auth.generation }
+    },
+
+    async revoke(familyId, reason) {
+      checkReason(reason)
+      return familyOp(ctx, familyId, 'revoke', reason)
+    },
+
+    async revokeAll(subject, reason = 'logout_all') {
+      checkReason(reason)
+      const live = await liveFamilies(ctx, subject)
+      const results = await Promise.all(live.map((family) => revokeFamily(ctx, family, reason)))
+      return { revoked: results.filter((r) => r.ok).length }
+    },
+
+    async list(subject) {
+      const live = await liveFamilies(ctx, subject)
+      return live.sort((a, b) => b.lastUsedAt - a.lastUsedAt).map(toSummary) satisfies FamilySummary[]
+    },
+
+    async reauthenticate(familyId) {
+      return familyOp(ctx, familyId, 'reauthenticate')
+    },
+
+    async verifyAccess<T extends object = Record<string, unknown>>(
+      token: string,
+      verifyOptions?: VerifyAccessOptions,
+    ): Promise<VerifyAccessResult<T>> {
+      if (typeof token !== 'string' || token.length === 0) {
+        return failure('ERR_ACCESS_TOKEN_MISSING', 'no access token was presented')
+      }
+      const now = ctx.clock.now()
+      const result = await ctx.codec.verify(token, now)
+      const maxAuthAge = verifyOptions?.maxAuthAge
+      if (result.ok && maxAuthAge !== undefined) {
+        let maxAge = maxAuthAges.get(maxAuthAge)
+        if (maxAge === undefined) {
+          maxAge = parseDuration(maxAuthAge, 'maxAuthAge')
+          if (maxAuthAges.size < 64) maxAuthAges.set(maxAuthAge, maxAge)
+        }
+        if (now - result.claims.auth_time * 1000 > maxAge) {
+          return failure('ERR_AUTH_STALE', 'this action needs a recent login; authenticate again')
+        }
+      }
+      return result as VerifyAccessResult<T>
+    },
+
+    jwks: () => ctx.keyRing.jwks(ctx.clock.now()),
+  }
+}
+
+/**
+ * Starts a family: a fresh id and nonce, generation 0. The pair is built before the record is
+ * created and returned only if the create succeeded; an id collision (2^-128) draws a new id.
+ */
+async function issue(
+  ctx: EngineContext,
+  subject: string,
+  claims: Readonly<Record<string, unknown>>,
+  meta: FamilyRecord['meta'] | undefined,
+): Promise<TokenPair> {
+  for (let attempt = 0; attempt <= ctx.maxRetries; attempt++) {
+    const now = ctx.clock.now()
+    const family = createFamilyRecord({
+      id: generateFamilyId(ctx.random),
+      subject,
+      now,
+      nonce: generateNonce(ctx.random),
+      policy: ctx.policy,
+      ...(meta === undefined ? {} : { meta }),
+    })
+    const pair = await tokenPair(ctx, family, 0, now, claims)
+    const created = await ctx.store.create(family)
+    if (created.ok) {
+      ctx.emit({ type: 'issued', at: now, familyId: family.id, subject, generation: 0 })
+      return pair
+    }
+  }
+  throw new AuthError('ERR_STORAGE_CONFLICT', 'issue: every generated family id already existed; is random broken?')
+}
+
+/** The subject's families that can still refresh: active and before both expiries. */
+async function liveFamilies(ctx: EngineContext, subject: unknown): Promise<FamilyRecord[]> {
+  if (typeof subject !== 'string' || subject.length === 0) return []
+  const now = ctx.clock.now()
+  const records = await ctx.store.listBySubject(subject)
+  return records.filter((f) => f.status === 'active' && now < f.idleExpiresAt && now < f.expiresAt)
+}
+
+function checkReason(reason: unknown): asserts reason is RevocationReason {
+  if (!REASONS.has(reason as RevocationReason)) {
+    throw new AuthError('ERR_CONFIG_INVALID', `revoke: unknown reason ${JSON.stringify(reason)}`)
+  }
+}

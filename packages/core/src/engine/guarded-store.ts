@@ -1,0 +1,74 @@
+import { AuthError, isAuthError } from '../errors/index.js'
+import type { FamilyRecord } from '../machine/types.js'
+import type { CompareAndSetResult, CreateResult, FamilyStore } from './store.js'
+
+/**
+ * The store as the engine calls it: every failure of the driver surfaces as an `AuthError`
+ * (a driver's own `AuthError` passes through; anything else becomes `ERR_STORAGE_UNAVAILABLE`
+ * with the original as `cause`), and answers that cannot be right fail closed as
+ * `ERR_STORAGE_CORRUPT`.
+ */
+export type GuardedStore = Required<Pick<FamilyStore, 'create' | 'get' | 'compareAndSet' | 'listBySubject'>>
+
+/** Wraps `store` (see {@link GuardedStore}). */
+export function guardStore(store: FamilyStore): GuardedStore {
+  return {
+    create: (record) => call('create', () => store.create(record), checkWriteResult),
+    async get(id) {
+      const record = await call('get', () => store.get(id))
+      if (record === null) return null
+      checkRecord(record, 'get')
+      if (record.id !== id) throw corrupt(`get(${JSON.stringify(id)}) returned another family's record`)
+      return record
+    },
+    compareAndSet: (id, expectedVersion, next) =>
+      call('compareAndSet', () => store.compareAndSet(id, expectedVersion, next), checkWriteResult),
+    async listBySubject(subject) {
+      const records = await call('listBySubject', () => store.listBySubject(subject))
+      if (!Array.isArray(records)) throw corrupt('listBySubject did not return an array')
+      for (const record of records) {
+        checkRecord(record, 'listBySubject')
+        if (record.subject !== subject) throw corrupt("listBySubject returned another subject's family")
+      }
+      return records
+    },
+  }
+}
+
+async function call<T>(op: string, run: () => Promise<T>, check?: (value: T, op: string) => void): Promise<T> {
+  let value: T
+  try {
+    value = await run()
+  } catch (error) {
+    if (isAuthError(error)) throw error
+    throw new AuthError('ERR_STORAGE_UNAVAILABLE', `storage ${op} failed`, { cause: error })
+  }
+  check?.(value, op)
+  return value
+}
+
+function checkWriteResult(value: CreateResult | CompareAndSetResult, op: string): void {
+  if (value === null || typeof value !== 'object' || typeof value.ok !== 'boolean') {
+    throw corrupt(`${op} returned ${String(value)} instead of { ok }`)
+  }
+}
+
+/** A cheap shape check: the fields the engine's decisions rest on. Drivers do the full decoding. */
+function checkRecord(record: FamilyRecord, op: string): void {
+  const ok =
+    record !== null &&
+    typeof record === 'object' &&
+    typeof record.id === 'string' &&
+    typeof record.subject === 'string' &&
+    typeof record.nonce === 'string' &&
+    Number.isSafeInteger(record.generation) &&
+    Number.isSafeInteger(record.version) &&
+    (record.status === 'active' || record.status === 'revoked') &&
+    Number.isFinite(record.expiresAt) &&
+    Number.isFinite(record.idleExpiresAt)
+  if (!ok) throw corrupt(`${op} returned a record that is not a family record`)
+}
+
+function corrupt(message: string): AuthError {
+  return new AuthError('ERR_STORAGE_CORRUPT', `storage: ${message}`)
+}

@@ -1,0 +1,96 @@
+import { AuthError } from '../errors/index.js'
+import { deriveKeyRing } from '../keys/derive.js'
+import { createKeyRing } from '../keys/key-ring.js'
+import type { KeyRingInput } from '../keys/types.js'
+import { resolvePolicy } from '../policy/policy.js'
+import { createAccessTokenCodec } from '../tokens/access-token.js'
+import type { KeyRing } from '../tokens/types.js'
+import { createEmitter } from './emit.js'
+import { guardStore } from './guarded-store.js'
+import type { PairContext } from './pair.js'
+import type { Clock, EngineOptions, RandomReader } from './types.js'
+
+const DEFAULT_MAX_RETRIES = 16
+
+/** The engine's options, validated and resolved once, at construction. */
+export interface EngineContext extends PairContext {
+  readonly store: ReturnType<typeof guardStore>
+  readonly clock: Clock
+  readonly emit: ReturnType<typeof createEmitter>
+  readonly maxRetries: number
+}
+
+const systemClock: Clock = { now: () => Date.now() }
+
+const systemRandom: RandomReader = {
+  read(bytes) {
+    crypto.getRandomValues(bytes as Uint8Array<ArrayBuffer>)
+  },
+}
+
+/** Validates every option of `createEngine`; throws `AuthError('ERR_CONFIG_INVALID')` naming the first bad one. */
+export function resolveEngineOptions(options: EngineOptions): EngineContext {
+  const bad = (message: string): never => {
+    throw new AuthError('ERR_CONFIG_INVALID', `createEngine: ${message}`)
+  }
+  if (options === null || typeof options !== 'object') return bad('options must be an object')
+  const { store, issuer, audience, clock = systemClock, random = systemRandom, onEvent } = options
+
+  for (const method of ['create', 'get', 'compareAndSet', 'listBySubject'] as const) {
+    if (typeof store?.[method] !== 'function') bad(`store must implement FamilyStore (missing ${method}())`)
+  }
+  if (typeof issuer !== 'string' || issuer.length === 0) bad('issuer must be a non-empty string')
+  const audiences = typeof audience === 'string' ? [audience] : Array.isArray(audience) ? [...audience] : []
+  if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a.length === 0)) {
+    bad('audience must be a non-empty string or a non-empty array of them')
+  }
+  if (typeof clock?.now !== 'function') bad('clock must have a now() method')
+  if (typeof random?.read !== 'function') bad('random must have a read(bytes) method')
+  if (onEvent !== undefined && typeof onEvent !== 'function') bad('onEvent must be a function')
+  const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES
+  if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) bad('maxRetries must be a non-negative integer')
+  const cache = options.accessTokenCache
+  if (cache !== undefined && cache !== false && (cache === null || typeof cache !== 'object')) {
+    bad('accessTokenCache must be false or { max }')
+  }
+
+  const policy = resolvePolicy(options.policy)
+  const keyRing = resolveKeys(options, bad)
+  const codec = createAccessTokenCodec({
+    keyRing,
+    issuer,
+    audience: typeof audience === 'string' ? audience : audiences,
+    leeway: policy.leeway,
+    clock,
+    ...(cache === undefined ? {} : { cache }),
+  })
+  return {
+    store: guardStore(store),
+    clock,
+    random,
+    emit: createEmitter(onEvent),
+    maxRetries,
+    policy,
+    keyRing,
+    codec,
+    issuer,
+    audience: typeof audience === 'string' ? audience : audiences,
+  }
+}
+
+function resolveKeys(options: EngineOptions, bad: (message: string) => never): KeyRing {
+  const { keys, secret, algorithm } = options
+  if (keys !== undefined && secret !== undefined) bad('give keys or secret, not both')
+  if (secret !== undefined) {
+    if (typeof secret !== 'string') bad('secret must be a string')
+    return deriveKeyRing(secret, algorithm === undefined ? {} : { alg: algorithm })
+  }
+  if (algorithm !== undefined) bad('algorithm applies only with secret; with keys, each key names its alg')
+  if (keys === undefined) return bad('give keys (production) or secret (quick start)')
+  if (keys === null || typeof keys !== 'object') return bad('keys must be a key ring or a KeyRingInput')
+  return isKeyRing(keys) ? keys : createKeyRing(keys)
+}
+
+function isKeyRing(keys: KeyRingInput | KeyRing): keys is KeyRing {
+  return typeof (keys as KeyRing).refreshKey === 'function' && typeof (keys as KeyRing).jwks === 'function'
+}

@@ -1,0 +1,93 @@
+import { encodeBase64urlNoPadding } from '@oslojs/encoding'
+import { AuthError } from '../errors/index.js'
+import type { FamilyRecord } from '../machine/types.js'
+import type { LifetimePolicy } from '../policy/policy.js'
+import { encodeRefreshToken } from '../tokens/refresh-token.js'
+import type { AccessTokenCodec, KeyRing } from '../tokens/types.js'
+import type { AccessClaims, RandomReader, TokenPair } from './types.js'
+
+/** What building a token pair needs, fixed when the engine is built. */
+export interface PairContext {
+  readonly codec: AccessTokenCodec
+  readonly keyRing: KeyRing
+  readonly issuer: string
+  readonly audience: string | string[]
+  readonly policy: LifetimePolicy
+  readonly random: RandomReader
+}
+
+/**
+ * The refresh token of `generation` in `family`, under the active refresh MAC key. Deterministic:
+ * the same family, generation and key give the same token, which is how a grace replay hands
+ * out the identical successor without storing it.
+ */
+export async function refreshTokenFor(
+  ctx: PairContext,
+  family: FamilyRecord,
+  generation: number,
+  now: number,
+): Promise<string> {
+  const kid = ctx.keyRing.activeRefreshKid
+  const key = ctx.keyRing.refreshKey(kid, now)
+  if (key.status !== 'ok') {
+    throw new AuthError('ERR_CONFIG_INVALID', `the active refresh key "${kid}" is ${key.status}; activate another one`)
+  }
+  return encodeRefreshToken({ kid, familyId: family.id, generation }, key.secret, family.nonce)
+}
+
+/**
+ * Signs an access token for `family` at `now`. It lives `accessTtl`, but never past the
+ * family's absolute expiry: no access token outlives its family's maximum age.
+ */
+export async function accessTokenFor(
+  ctx: PairContext,
+  family: FamilyRecord,
+  now: number,
+  appClaims: Readonly<Record<string, unknown>>,
+): Promise<{ readonly token: string; readonly expiresAt: number }> {
+  const iat = Math.floor(now / 1000)
+  const exp = Math.max(iat + 1, Math.floor(Math.min(now + ctx.policy.accessTtl, family.expiresAt) / 1000))
+  const claims: AccessClaims = {
+    ...appClaims,
+    iss: ctx.issuer,
+    aud: ctx.audience,
+    sub: family.subject,
+    iat,
+    exp,
+    jti: randomId(ctx.random),
+    sid: family.id,
+    auth_time: Math.floor(family.authTime / 1000),
+  }
+  return { token: await ctx.codec.sign(claims), expiresAt: exp * 1000 }
+}
+
+/** A fresh access token plus the refresh token of `generation`: what `issue` and `refresh` hand out. */
+export async function tokenPair(
+  ctx: PairContext,
+  family: FamilyRecord,
+  generation: number,
+  now: number,
+  appClaims: Readonly<Record<string, unknown>>,
+): Promise<TokenPair> {
+  const [access, refreshToken] = await Promise.all([
+    accessTokenFor(ctx, family, now, appClaims),
+    refreshTokenFor(ctx, family, generation, now),
+  ])
+  return {
+    tokenType: 'Bearer',
+    accessToken: access.token,
+    accessTokenExpiresAt: access.expiresAt,
+    refreshToken,
+    refreshTokenExpiresAt: family.idleExpiresAt,
+    familyExpiresAt: family.expiresAt,
+    familyId: family.id,
+    generation,
+  }
+}
+
+/** 128 random bits, base64url (the `jti`). */
+function randomId(random: RandomReader): string {
+  const bytes = new Uint8Array(16)
+  random.read(bytes)
+  return encodeBase64urlNoPadding(bytes)
+}

@@ -1,0 +1,120 @@
+import { failure } from '../errors/index.js'
+import { decide } from '../machine/decide.js'
+import type { FamilyMeta, FamilyRecord } from '../machine/types.js'
+import { authenticateRefreshToken } from './authenticate.js'
+import { type Plan, writeWithRetry } from './cas-retry.js'
+import type { EngineContext } from './options.js'
+import { tokenPair } from './pair.js'
+import { toSummary } from './summary.js'
+import type { RefreshResult } from './types.js'
+
+/** What one refresh request brings besides the token. */
+export interface RefreshRequest {
+  readonly binding: string | null
+  readonly meta: FamilyMeta | undefined
+  readonly claims: Readonly<Record<string, unknown>>
+}
+
+/**
+ * `engine.refresh`: authenticate the token, then decide and compare-and-set until the decision
+ * sticks. A pair is built only after the write that justifies it succeeded (fail closed).
+ */
+export async function refresh(ctx: EngineContext, token: unknown, request: RefreshRequest): Promise<RefreshResult> {
+  const auth = await authenticateRefreshToken(ctx, token)
+  if (!auth.ok) return auth
+  return writeWithRetry<RefreshResult>(
+    ctx.store,
+    auth.family,
+    (family) => planRefresh(ctx, family, auth.generation, request),
+    () => failure('ERR_REFRESH_TOKEN_INVALID', 'the refresh token is not valid; log in again'),
+    ctx.maxRetries,
+  )
+}
+
+function planRefresh(
+  ctx: EngineContext,
+  family: FamilyRecord,
+  generation: number,
+  request: RefreshRequest,
+): Plan<RefreshResult> {
+  const now = ctx.clock.now()
+  const base = { at: now, familyId: family.id, subject: family.subject }
+  const decision = decide(family, { type: 'refresh', generation, now, binding: request.binding }, ctx.policy)
+  switch (decision.type) {
+    case 'rotated': {
+      const next = request.meta === undefined ? decision.next : { ...decision.next, meta: request.meta }
+      return {
+        write: next,
+        async after() {
+          const pair = await tokenPair(ctx, next, next.generation, now, request.claims)
+          ctx.emit({ ...base, type: 'rotated', generation: next.generation })
+          return { ok: true, type: 'rotated', pair, family: toSummary(next) }
+        },
+      }
+    }
+    case 'replayed':
+      // Nothing is written: the successor is recomputed from (nonce, generation), so it is the
+      // very token the rotation handed out; only the access token is new.
+      return {
+        async finish() {
+          const pair = await tokenPair(ctx, family, decision.generation, now, request.claims)
+          ctx.emit({ ...base, type: 'replayed', generation: decision.generation })
+          return { ok: true, type: 'replayed', pair, family: toSummary(family) }
+        },
+      }
+    case 'reuse_detected':
+      return {
+        write: decision.next,
+        after() {
+          ctx.emit({
+            ...base,
+            type: 'reuse_detected',
+            presentedGeneration: generation,
+            currentGeneration: family.generation,
+          })
+          ctx.emit({ ...base, type: 'revoked', reason: 'reuse_detected' })
+          return {
+            ...failure(
+              'ERR_REFRESH_TOKEN_REUSED',
+              'this refresh token was already used; the session has been ended on every device',
+            ),
+            familyId: family.id,
+          }
+        },
+      }
+    case 'expired':
+      return {
+        write: decision.next,
+        after() {
+          ctx.emit({ ...base, type: 'expired', kind: decision.kind })
+          return {
+            ...failure('ERR_REFRESH_TOKEN_EXPIRED', 'the session has expired; log in again'),
+            familyId: family.id,
+          }
+        },
+      }
+    case 'rejected':
+      switch (decision.reason) {
+        case 'revoked':
+          return {
+            finish: () => ({
+              ...failure('ERR_REFRESH_TOKEN_REVOKED', 'the session has ended; log in again'),
+              familyId: family.id,
+            }),
+          }
+        case 'unknown_generation':
+          return { finish: () => failure('ERR_REFRESH_TOKEN_INVALID', 'the refresh token is not valid; log in again') }
+        default: {
+          const _never: never = decision.reason
+          return _never
+        }
+      }
+    case 'revoked':
+    case 'reauthenticated':
+      throw new Error(`@auth/core internal error: decide answered ${decision.type} to a refresh`)
+    default: {
+      const _never: never = decision
+      return _never
+    }
+  }
+}
