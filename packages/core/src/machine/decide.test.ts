@@ -249,3 +249,30 @@ describe('decide: misuse', () => {
     }
   })
 })
+
+describe('decide: the grace window is where a thief can hide (DESIGN.md)', () => {
+  /** The thief refreshes, then the honest client replays the same token 1 s later, over and over. */
+  function inStep(p: LifetimePolicy, thief: string): Decision['type'][] {
+    let f = login(T0, p)
+    const outcomes: Decision['type'][] = []
+    for (let i = 1; i <= 5; i++) {
+      const t = T0 + i * 60_000
+      const stolen = f.generation
+      f = rotate(f, t, thief, p)
+      const honest = decide(f, refresh(stolen, t + 1000, UA), p)
+      outcomes.push(honest.type)
+      if (honest.type !== 'replayed') break
+    }
+    return outcomes
+  }
+  it('keeps a thief who always refreshes first in step when replays are not bound', () => {
+    expect(inStep(open, 'curl/8 thief')).toEqual(['replayed', 'replayed', 'replayed', 'replayed', 'replayed'])
+  })
+  it('catches the same thief at the first honest replay when replays are bound to the user agent', () => {
+    expect(inStep(policy, 'curl/8 thief')).toEqual(['reuse_detected'])
+  })
+  it('catches even an unbound thief once the honest client is late by the grace window', () => {
+    const f1 = rotate(login(T0, open), T0 + 60_000, 'curl/8 thief', open)
+    expectType(decide(f1, refresh(0, T0 + 70_000, UA), open), 'reuse_detected')
+  })
+})
