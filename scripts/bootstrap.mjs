@@ -63,7 +63,11 @@ function resolvePnpm() {
 
 const { binDir, nodeDir } = resolveNode()
 const pnpm = resolvePnpm()
-const env = { ...process.env, PATH: `${binDir}${delimiter}${process.env.PATH ?? ''}` }
+// .tools/node_modules/.bin puts the pinned pnpm on the PATH too: workspace scripts call `pnpm …` themselves.
+const env = {
+  ...process.env,
+  PATH: [binDir, join(tools, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter),
+}
 // Native addons (better-sqlite3) must build against the Node that will load them.
 if (nodeDir) env.npm_config_nodedir = nodeDir
 const node = join(binDir, process.platform === 'win32' ? 'node.exe' : 'node')
