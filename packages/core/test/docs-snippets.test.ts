@@ -10,6 +10,8 @@
  *   symlinks: every workspace package by its name (resolved through the "@auth/source"
  *   condition to its src/) and every third-party package any workspace package installed.
  * - A failure prints the markdown file and line of the offending code, never the temp file.
+ *   Like any tsc run, a syntax error in one block hides the type errors of all the others
+ *   until it is fixed.
  */
 import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
