@@ -67,6 +67,8 @@ export interface AuthHttp {
   readonly engine: Engine
   /** The routes' mount prefix, e.g. `/auth`. */
   readonly prefix: string
+  /** The largest request body the routes read, in bytes (adapters may cap their own parsers with it). */
+  readonly bodyLimit: number
   /**
    * Handles a request to one of the routes under `prefix` (refresh, logout, logout-all,
    * sessions, sessions/:id, revoke, jwks). Returns null when the path is not one of ours
@@ -81,7 +83,11 @@ export interface AuthHttp {
   ): Promise<GuardResult<T>>
   /** For the app's own login route, after it checked the credentials: issues a family and builds the response. */
   login(request: AuthRequest, subject: string, options?: IssueOptions): Promise<LoginResult>
-  /** Maps a thrown error (storage outage…) to a safe response: never a stack trace. */
+  /**
+   * Maps a thrown error to a safe response: never a stack trace. A storage outage is 503 with
+   * `Retry-After`; a framework's own client error (an object with a 4xx `status`/`statusCode`,
+   * e.g. a body parser's) is 413, 415 or 400; anything else is a generic 500.
+   */
   errorResponse(error: unknown): AuthResponse
 }
 

@@ -1,0 +1,157 @@
+import { parseCookie, type SetCookie, stringifySetCookie } from 'cookie'
+
+/** A SameSite value. */
+export type SameSite = 'lax' | 'strict' | 'none'
+
+/** Cookie settings as the user writes them (see `AuthHttpOptions.cookies`). */
+export interface AuthHttpCookieOptions {
+  /**
+   * Send cookies only over HTTPS (`Secure`). Default `true`. Setting `false` (plain-HTTP
+   * development on `http://127.0.0.1`) also needs `dangerouslyAllowInsecureCookies: true`,
+   * and drops the `__Host-`/`__Secure-` name prefixes, which browsers only accept with `Secure`.
+   */
+  readonly secure?: boolean
+  /** The explicit opt-in that `secure: false` requires. Never set it in production. */
+  readonly dangerouslyAllowInsecureCookies?: boolean
+  /**
+   * `SameSite` of the access and CSRF cookies. Default `'lax'`: a cross-site POST, fetch or
+   * iframe never carries them, while a top-level link into the app still does (the app's pages
+   * render logged in). `'none'` (an API on another site) requires `secure`.
+   */
+  readonly sameSite?: SameSite
+  /**
+   * `SameSite` of the refresh cookie. Default `'strict'`: only the app's own scripts ever call
+   * the refresh route, never a navigation, so `Strict` costs nothing and means no other site
+   * can ever make the browser send it.
+   */
+  readonly refreshSameSite?: SameSite
+  /**
+   * `Domain` attribute, to share the cookies with subdomains. Default: none (host-only).
+   * With a domain the access and CSRF cookies cannot use the `__Host-` prefix (it forbids
+   * `Domain`) and fall back to `__Secure-`; subdomains can then also overwrite them.
+   */
+  readonly domain?: string
+  /**
+   * Base cookie names; the `__Host-`/`__Secure-` prefix is added for you (do not include it).
+   * Defaults: `access_token`, `refresh_token`, `csrf_token`.
+   */
+  readonly names?: { readonly access?: string; readonly refresh?: string; readonly csrf?: string }
+}
+
+/** One cookie's resolved name and attributes (everything but value and Max-Age). */
+export interface CookieSpec {
+  readonly name: string
+  readonly path: string
+  readonly httpOnly: boolean
+  readonly secure: boolean
+  readonly sameSite: SameSite
+  readonly domain: string | undefined
+}
+
+/** The three cookies of cookie mode. */
+export interface CookieSet {
+  /** The access token: HttpOnly, `Path=/`, `__Host-` when secure and host-only. */
+  readonly access: CookieSpec
+  /** The refresh token: HttpOnly, `Path={prefix}/refresh`, so `__Secure-` (`__Host-` needs `Path=/`). */
+  readonly refresh: CookieSpec
+  /** The CSRF token: readable by the page's JavaScript (not HttpOnly), `Path=/`. */
+  readonly csrf: CookieSpec
+}
+
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const DOMAIN = /^\.?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+const SAME_SITE: readonly SameSite[] = ['lax', 'strict', 'none']
+
+/**
+ * Validates cookie options and resolves the three cookies. `refreshPath` is the refresh
+ * route's full path. Throws (through `bad`) naming the field for anything invalid.
+ */
+export function resolveCookies(
+  input: AuthHttpCookieOptions | undefined,
+  refreshPath: string,
+  bad: (message: string) => never,
+): CookieSet {
+  const options = input ?? {}
+  if (options === null || typeof options !== 'object') bad('cookies must be an object')
+  const secure = options.secure ?? true
+  if (typeof secure !== 'boolean') bad('cookies.secure must be a boolean')
+  if (!secure && options.dangerouslyAllowInsecureCookies !== true) {
+    bad('cookies.secure: false sends tokens over plain HTTP; also set cookies.dangerouslyAllowInsecureCookies: true')
+  }
+  const sameSite = options.sameSite ?? 'lax'
+  const refreshSameSite = options.refreshSameSite ?? 'strict'
+  for (const [field, value] of [
+    ['sameSite', sameSite],
+    ['refreshSameSite', refreshSameSite],
+  ] as const) {
+    if (!SAME_SITE.includes(value)) bad(`cookies.${field} must be one of ${SAME_SITE.join(', ')}`)
+    if (value === 'none' && !secure) bad(`cookies.${field}: 'none' requires secure cookies (browsers refuse it)`)
+  }
+  const domain = options.domain
+  if (domain !== undefined && (typeof domain !== 'string' || domain.length > 253 || !DOMAIN.test(domain))) {
+    bad('cookies.domain must be a host name such as example.com')
+  }
+  const names = { access: 'access_token', refresh: 'refresh_token', csrf: 'csrf_token', ...options.names }
+  for (const [field, name] of Object.entries(names)) {
+    if (typeof name !== 'string' || name.length > 64 || !COOKIE_NAME.test(name)) {
+      bad(`cookies.names.${field} must be a cookie name token (RFC 6265)`)
+    }
+    if (name.startsWith('__')) {
+      bad(`cookies.names.${field}: give the base name; the __Host-/__Secure- prefix is added for you`)
+    }
+  }
+  if (new Set(Object.values(names)).size !== 3) bad('cookies.names must be three different names')
+
+  // __Host- requires Secure, Path=/ and no Domain (RFC 6265bis §4.1.3.2); __Secure- only Secure.
+  const rootPrefix = !secure ? '' : domain === undefined ? '__Host-' : '__Secure-'
+  const common = { secure, domain }
+  return {
+    access: { ...common, name: rootPrefix + names.access, path: '/', httpOnly: true, sameSite },
+    refresh: {
+      ...common,
+      name: (secure ? '__Secure-' : '') + names.refresh,
+      path: refreshPath,
+      httpOnly: true,
+      sameSite: refreshSameSite,
+    },
+    csrf: { ...common, name: rootPrefix + names.csrf, path: '/', httpOnly: false, sameSite },
+  }
+}
+
+/** Serialises a `Set-Cookie` value for `spec` with `value`, living `maxAge` seconds (0 deletes it). */
+export function setCookie(spec: CookieSpec, value: string, maxAge: number): string {
+  const cookie: SetCookie = {
+    name: spec.name,
+    value,
+    path: spec.path,
+    httpOnly: spec.httpOnly,
+    secure: spec.secure,
+    sameSite: spec.sameSite,
+    maxAge: Math.max(0, Math.floor(maxAge)),
+  }
+  if (spec.domain !== undefined) cookie.domain = spec.domain
+  return stringifySetCookie(cookie)
+}
+
+/** `Set-Cookie` values that delete all three cookies (same name, path and domain, `Max-Age=0`). */
+export function clearCookies(cookies: CookieSet): string[] {
+  return [setCookie(cookies.access, '', 0), setCookie(cookies.refresh, '', 0), setCookie(cookies.csrf, '', 0)]
+}
+
+/** Longest `Cookie` header we parse; browsers cap a cookie at 4 KiB and servers the header block at 8-16 KiB. */
+const MAX_COOKIE_HEADER = 16 * 1024
+
+/**
+ * Parses a `Cookie` header into a name -> value lookup (the first cookie of a name wins).
+ * A header over 16 KiB is treated as carrying no cookies.
+ */
+export function readCookies(header: string | null | undefined): ReadonlyMap<string, string> {
+  const cookies = new Map<string, string>()
+  if (!header || header.length > MAX_COOKIE_HEADER) return cookies
+  const parsed = parseCookie(header)
+  for (const name of Object.keys(parsed)) {
+    const value = parsed[name]
+    if (value !== undefined) cookies.set(name, value)
+  }
+  return cookies
+}

@@ -1,0 +1,34 @@
+import { constantTimeEqual } from '@oslojs/crypto/subtle'
+import { encodeBase64urlNoPadding } from '@oslojs/encoding'
+
+/** The request header that must echo the CSRF cookie (double-submit). */
+export const CSRF_HEADER = 'x-csrf-token'
+
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
+
+/**
+ * Whether `method` can change state (RFC 9110 §9.2.1): everything but GET, HEAD, OPTIONS and
+ * TRACE. POST, PUT, PATCH and DELETE are unsafe, and so is any method we do not know.
+ */
+export function isUnsafeMethod(method: string): boolean {
+  return !SAFE_METHODS.has(method.toUpperCase())
+}
+
+/** A fresh CSRF token: 32 random bytes, base64url (43 characters). */
+export function newCsrfToken(): string {
+  const bytes = new Uint8Array(32)
+  crypto.getRandomValues(bytes)
+  return encodeBase64urlNoPadding(bytes)
+}
+
+const encoder = new TextEncoder()
+
+/**
+ * Double-submit check: the header must equal the cookie. Compared in constant time (the time
+ * depends only on the lengths, never on where the first difference is). Missing or empty
+ * values never match.
+ */
+export function csrfMatches(cookieValue: string | null | undefined, headerValue: string | null | undefined): boolean {
+  if (!cookieValue || !headerValue) return false
+  return constantTimeEqual(encoder.encode(cookieValue), encoder.encode(headerValue))
+}

@@ -1,0 +1,90 @@
+import type { AccessClaims } from '../engine/types.js'
+import { AuthError, type AuthErrorCode, isAuthError } from '../errors/index.js'
+import { parseDuration } from '../policy/policy.js'
+import { type Body, peekParsedBody } from './body.js'
+import { readCookies } from './cookies.js'
+import { CSRF_HEADER, csrfMatches, isUnsafeMethod } from './csrf.js'
+import { extractAccessToken } from './extract.js'
+import type { HttpContext } from './options.js'
+import { failureResponse, thrownResponse } from './response.js'
+import type { AuthRequest, GuardOptions, GuardResult, TokenLocation } from './types.js'
+
+const LOCATIONS: readonly TokenLocation[] = ['header', 'cookie', 'body']
+
+/**
+ * The double-submit check for a request that carries an ambient credential (a cookie): on an
+ * unsafe method the `x-csrf-token` header must equal the CSRF cookie. Returns the failure
+ * response, or null when the request passes.
+ */
+export function checkCsrf(ctx: HttpContext, request: AuthRequest, cookies: ReadonlyMap<string, string>) {
+  if (!isUnsafeMethod(request.method)) return null
+  if (csrfMatches(cookies.get(ctx.cookies.csrf.name), request.headers.get(CSRF_HEADER))) return null
+  return fail(ctx, 'ERR_CSRF', `the ${CSRF_HEADER} header is missing or does not match the CSRF cookie`)
+}
+
+/**
+ * Authenticates a request by its access token. Order: find the token (`locations`, else the
+ * configured ones); when it came from a cookie on an unsafe method, the CSRF check; then the
+ * engine's verification with freshness. `body` is the already-read body of a route, else
+ * only a framework-parsed body is looked at.
+ */
+export async function authenticateRequest<T extends object>(
+  ctx: HttpContext,
+  request: AuthRequest,
+  options: GuardOptions | undefined,
+  body: Body | null = null,
+): Promise<GuardResult<T>> {
+  const locations = options?.locations ?? ctx.locations
+  if (options?.locations !== undefined) checkLocations(ctx, locations)
+  const cookies = locations.includes('cookie') ? readCookies(request.headers.get('cookie')) : EMPTY_COOKIES
+  const found = extractAccessToken(
+    {
+      authorization: request.headers.get('authorization'),
+      cookies,
+      cookieName: ctx.cookies.access.name,
+      body: body ?? (locations.includes('body') ? peekParsedBody(request) : null),
+    },
+    locations,
+  )
+  if (!found.ok) return fail(ctx, found.code, found.message)
+  if (found.location === 'cookie') {
+    const csrf = checkCsrf(ctx, request, cookies)
+    if (csrf) return csrf
+  }
+  const maxAuthAge = options?.maxAuthAge
+  let verified: Awaited<ReturnType<typeof ctx.engine.verifyAccess<T>>>
+  try {
+    verified = await ctx.engine.verifyAccess<T>(found.token, maxAuthAge === undefined ? {} : { maxAuthAge })
+  } catch (error) {
+    // Only an outage can throw here (a revocation check that cannot reach its store): fail closed.
+    if (isAuthError(error)) return { ok: false, code: error.code, response: thrownResponse(error, ctx.realm) }
+    throw error
+  }
+  if (verified.ok) return { ok: true, claims: verified.claims as AccessClaims<T> }
+  const maxAge = verified.code === 'ERR_AUTH_STALE' && maxAuthAge !== undefined ? seconds(maxAuthAge) : undefined
+  return {
+    ok: false,
+    code: verified.code,
+    response: failureResponse(verified.code, verified.message, { realm: ctx.realm, maxAge }),
+  }
+}
+
+const EMPTY_COOKIES: ReadonlyMap<string, string> = new Map()
+
+function fail(ctx: HttpContext, code: AuthErrorCode, message: string) {
+  return { ok: false as const, code, response: failureResponse(code, message, { realm: ctx.realm }) }
+}
+
+function seconds(duration: string | number): number {
+  return Math.floor(parseDuration(duration, 'maxAuthAge') / 1000)
+}
+
+/** A guard's own `locations` must be valid, and `'cookie'` needs the cookie transport (misuse: thrown). */
+function checkLocations(ctx: HttpContext, locations: readonly TokenLocation[]): void {
+  if (!Array.isArray(locations) || locations.length === 0 || locations.some((l) => !LOCATIONS.includes(l))) {
+    throw new AuthError('ERR_CONFIG_INVALID', `guard locations must be a non-empty list of ${LOCATIONS.join(', ')}`)
+  }
+  if (locations.includes('cookie') && ctx.transport !== 'cookie') {
+    throw new AuthError('ERR_CONFIG_INVALID', "guard locations: 'cookie' needs transport: 'cookie'")
+  }
+}

@@ -1,0 +1,48 @@
+import type { IssueOptions } from '../engine/types.js'
+import { authenticateRequest } from './guard.js'
+import { type AuthHttpOptions, requestMeta, resolveHttpOptions } from './options.js'
+import { thrownResponse } from './response.js'
+import { handleRequest } from './routes.js'
+import { tokenResponse } from './token-response.js'
+import type { AuthHttp, AuthRequest, LoginResult } from './types.js'
+
+/**
+ * Creates the framework-neutral HTTP surface: the routes under `prefix`, the guard, and the
+ * login helper. Every option is validated here, once; bad ones throw `AuthError`
+ * (`ERR_CONFIG_INVALID`) naming the field.
+ *
+ * @example
+ * ```ts
+ * const http = createAuthHttp({ engine, transport: 'cookie' })
+ * const response = await http.handle(request) // null: not one of our routes
+ * ```
+ */
+export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
+  const ctx = resolveHttpOptions(options)
+  const report = (error: unknown) => {
+    try {
+      ctx.onError?.(error)
+    } catch {
+      // A failing logger must not turn a 503 into something worse.
+    }
+  }
+
+  return {
+    engine: ctx.engine,
+    prefix: ctx.prefix,
+    bodyLimit: ctx.bodyLimit,
+    handle: (request) => handleRequest(ctx, request, report),
+    authenticate: (request, guardOptions) => authenticateRequest(ctx, request, guardOptions),
+    async login(request: AuthRequest, subject: string, issueOptions: IssueOptions = {}): Promise<LoginResult> {
+      const meta = { ...requestMeta(request), ...issueOptions.meta }
+      const pair = await ctx.engine.issue(subject, { ...issueOptions, meta })
+      // A login always mints a new CSRF token: one planted before the login is never adopted.
+      return { pair, response: tokenResponse(ctx, pair, null) }
+    },
+    errorResponse(error: unknown) {
+      const response = thrownResponse(error, ctx.realm)
+      if (response.status >= 500) report(error)
+      return response
+    },
+  }
+}

@@ -1,0 +1,204 @@
+import { sha256 } from '@oslojs/crypto/sha2'
+import { encodeBase64urlNoPadding } from '@oslojs/encoding'
+import type { Clock, Engine } from '../engine/types.js'
+import { AuthError } from '../errors/index.js'
+import type { FamilyMeta } from '../machine/types.js'
+import { DEFAULT_BODY_LIMIT } from './body.js'
+import { type AuthHttpCookieOptions, type CookieSet, resolveCookies } from './cookies.js'
+import type { AuthRequest, TokenLocation } from './types.js'
+
+/** How tokens travel between the client and the server. */
+export type Transport = 'bearer' | 'cookie'
+
+/** Options of `createAuthHttp`. Validated once, at construction (`AuthError` `ERR_CONFIG_INVALID`). */
+export interface AuthHttpOptions {
+  /** The engine that issues, refreshes, revokes and verifies. */
+  readonly engine: Engine
+  /** Where the routes are mounted. Default `'/auth'` (so `POST /auth/refresh`…). `''` mounts them at the root. */
+  readonly prefix?: string
+  /**
+   * - `'bearer'` (default): tokens travel in JSON bodies; access tokens in `Authorization: Bearer`,
+   *   refresh tokens in the refresh route's JSON or OAuth 2.0 form body. For mobile apps,
+   *   servers and OAuth clients.
+   * - `'cookie'`: for browsers. Tokens travel only in HttpOnly cookies the page's JavaScript
+   *   cannot read; unsafe requests that rely on a cookie must echo the CSRF cookie in
+   *   `x-csrf-token` (double-submit).
+   */
+  readonly transport?: Transport
+  /**
+   * Where guards (and the routes that need an access token) look for it, in order, like
+   * flask-jwt-extended's `JWT_TOKEN_LOCATION`. Default: `['header']` for bearer, `['cookie']`
+   * for cookie. `'cookie'` needs the cookie transport; the cookie transport needs `'cookie'`.
+   * `['cookie', 'header']` serves browsers and native clients from one API.
+   * A guard reads `'body'` (`access_token`) only from a body the framework already parsed.
+   */
+  readonly tokenLocations?: readonly TokenLocation[]
+  /** Cookie names and attributes (cookie transport). Safe without configuration: Secure, HttpOnly, prefixed. */
+  readonly cookies?: AuthHttpCookieOptions
+  /** Largest request body the routes read, in bytes. Default 16 KiB; at most 1 MiB. */
+  readonly bodyLimit?: number
+  /** The `realm` of `WWW-Authenticate: Bearer` challenges. Default `'api'`. */
+  readonly realm?: string
+  /**
+   * OAuth `client_id`s the refresh and revoke routes accept. Default: none configured, and a
+   * `client_id` parameter is ignored (public clients; the refresh token is the credential).
+   * When set, a request naming another `client_id` is refused as `invalid_grant`
+   * (RFC 6749 §5.2: the grant was not issued to that client).
+   */
+  readonly clientIds?: readonly string[]
+  /**
+   * The source of time (epoch ms) for `expires_in` and cookie `Max-Age`. Give it the engine's
+   * clock when you inject one. Default `Date.now`.
+   */
+  readonly clock?: Clock
+  /**
+   * Told about every error that became a 5xx response (a storage outage, a corrupt record, a
+   * bug), so it can be logged: the client only ever sees a generic body. Must not throw
+   * (if it does, that is ignored).
+   */
+  readonly onError?: (error: unknown) => void
+}
+
+/** The options, validated and resolved. */
+export interface HttpContext {
+  readonly engine: Engine
+  readonly prefix: string
+  readonly transport: Transport
+  readonly locations: readonly TokenLocation[]
+  readonly cookies: CookieSet
+  readonly bodyLimit: number
+  readonly realm: string
+  readonly clientIds: ReadonlySet<string> | null
+  readonly clock: Clock
+  readonly onError: ((error: unknown) => void) | undefined
+  /** The presenter's binding under `policy.graceBinding` (null when it offers none). */
+  bindingFor(request: AuthRequest): string | null
+}
+
+const LOCATIONS: readonly TokenLocation[] = ['header', 'cookie', 'body']
+const MAX_BODY_LIMIT = 1024 * 1024
+const systemClock: Clock = { now: () => Date.now() }
+
+/** Validates every option of `createAuthHttp`; throws `AuthError('ERR_CONFIG_INVALID')` naming the first bad one. */
+export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
+  const bad = (message: string): never => {
+    throw new AuthError('ERR_CONFIG_INVALID', `createAuthHttp: ${message}`)
+  }
+  if (options === null || typeof options !== 'object') return bad('options must be an object')
+  const { engine } = options
+  for (const method of [
+    'issue',
+    'refresh',
+    'inspectRefreshToken',
+    'revoke',
+    'revokeAll',
+    'list',
+    'verifyAccess',
+    'jwks',
+  ] as const) {
+    if (typeof engine?.[method] !== 'function') bad(`engine must be an Engine (missing ${method}())`)
+  }
+  const prefix = resolvePrefix(options.prefix, bad)
+  const transport = options.transport ?? 'bearer'
+  if (transport !== 'bearer' && transport !== 'cookie') bad("transport must be 'bearer' or 'cookie'")
+
+  const locations = options.tokenLocations ?? (transport === 'cookie' ? ['cookie'] : ['header'])
+  if (!Array.isArray(locations) || locations.length === 0 || locations.some((l) => !LOCATIONS.includes(l))) {
+    bad(`tokenLocations must be a non-empty list of ${LOCATIONS.join(', ')}`)
+  }
+  if (new Set(locations).size !== locations.length) bad('tokenLocations lists a location twice')
+  if (locations.includes('cookie') && transport !== 'cookie') {
+    bad("tokenLocations: 'cookie' needs transport: 'cookie' (it sets the cookies and the CSRF protection)")
+  }
+  if (transport === 'cookie' && !locations.includes('cookie')) {
+    bad("tokenLocations: transport 'cookie' needs 'cookie' among the locations")
+  }
+
+  const cookies = resolveCookies(options.cookies, `${prefix}/refresh`, bad)
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1024 || bodyLimit > MAX_BODY_LIMIT) {
+    bad(`bodyLimit must be an integer number of bytes between 1024 and ${MAX_BODY_LIMIT}`)
+  }
+  const realm = options.realm ?? 'api'
+  if (typeof realm !== 'string' || !/^[\x20-\x7e]{1,100}$/.test(realm) || /["\\]/.test(realm)) {
+    bad('realm must be 1-100 printable ASCII characters without quotes or backslashes')
+  }
+  let clientIds: ReadonlySet<string> | null = null
+  if (options.clientIds !== undefined) {
+    const ids = options.clientIds
+    if (!Array.isArray(ids) || ids.length === 0 || ids.some((id) => typeof id !== 'string' || id.length === 0)) {
+      bad('clientIds must be a non-empty list of non-empty strings')
+    }
+    clientIds = new Set(ids)
+  }
+  const clock = options.clock ?? systemClock
+  if (typeof clock?.now !== 'function') bad('clock must have a now() method')
+  if (options.onError !== undefined && typeof options.onError !== 'function') bad('onError must be a function')
+
+  return {
+    engine,
+    prefix,
+    transport,
+    locations: Object.freeze([...locations]),
+    cookies,
+    bodyLimit,
+    realm,
+    clientIds,
+    clock,
+    onError: options.onError,
+    bindingFor: bindingFunction(engine, bad),
+  }
+}
+
+function resolvePrefix(input: string | undefined, bad: (message: string) => never): string {
+  if (input === undefined) return '/auth'
+  if (typeof input !== 'string') return bad('prefix must be a string such as /auth')
+  const prefix = input.endsWith('/') ? input.slice(0, -1) : input
+  if (prefix !== '' && !/^(?:\/[A-Za-z0-9\-._~]+)+$/.test(prefix)) {
+    bad('prefix must be a path such as /auth or /api/auth (letters, digits, - . _ ~), or empty')
+  }
+  return prefix
+}
+
+const encoder = new TextEncoder()
+
+/** A short, fixed-size digest of a binding value: what the family record stores. */
+function digest(value: string): string {
+  return encodeBase64urlNoPadding(sha256(encoder.encode(value))).slice(0, 22)
+}
+
+function bindingFunction(engine: Engine, bad: (message: string) => never): (request: AuthRequest) => string | null {
+  const binding = engine.policy?.graceBinding
+  switch (binding) {
+    case 'none':
+      return () => null
+    case 'user_agent':
+      return (request) => {
+        const ua = request.headers.get('user-agent')
+        return ua ? `ua:${digest(ua)}` : null
+      }
+    case 'device_id':
+      return (request) => {
+        const id = request.headers.get('x-device-id')
+        return id ? `device:${digest(id)}` : null
+      }
+    case 'dpop':
+      return bad(
+        "policy.graceBinding 'dpop' is not supported by the http layer yet (DPoP proofs are not verified); use 'user_agent' or 'device_id'",
+      )
+    default:
+      return bad(`engine.policy.graceBinding ${JSON.stringify(binding)} is unknown`)
+  }
+}
+
+/** Longest user agent recorded with a family. */
+const MAX_USER_AGENT = 256
+
+/** What the session list shows about the client: its user agent (truncated) and IP, when known. */
+export function requestMeta(request: AuthRequest): FamilyMeta {
+  const meta: Record<string, string> = {}
+  const ua = request.headers.get('user-agent')
+  if (ua) meta.userAgent = ua.slice(0, MAX_USER_AGENT)
+  if (typeof request.ip === 'string' && request.ip.length > 0) meta.ip = request.ip.slice(0, 64)
+  return meta
+}

@@ -1,0 +1,279 @@
+import type { AccessClaims } from '../engine/types.js'
+import type { AuthErrorCode } from '../errors/index.js'
+import { type Body, readBody, stringField } from './body.js'
+import { clearCookies, readCookies } from './cookies.js'
+import { isTokenSyntax } from './extract.js'
+import { authenticateRequest, checkCsrf } from './guard.js'
+import { type HttpContext, requestMeta } from './options.js'
+import { emptyResponse, failureResponse, jsonResponse, thrownResponse } from './response.js'
+import { tokenResponse } from './token-response.js'
+import type { AuthRequest, AuthResponse } from './types.js'
+
+type Handler = (ctx: HttpContext, request: AuthRequest, param: string) => Promise<AuthResponse>
+
+/** One path under the prefix: the methods it answers and its handler per method. */
+interface Route {
+  readonly methods: Readonly<Record<string, Handler>>
+}
+
+const ROUTES: Readonly<Record<string, Route>> = {
+  '/refresh': { methods: { POST: refresh } },
+  '/logout': { methods: { POST: logout } },
+  '/logout-all': { methods: { POST: logoutAll } },
+  '/sessions': { methods: { GET: listSessions } },
+  '/sessions/:id': { methods: { DELETE: deleteSession } },
+  '/revoke': { methods: { POST: revoke } },
+  '/jwks': { methods: { GET: jwks } },
+}
+
+/** Longest path we look at; anything longer is not one of ours. */
+const MAX_PATH = 2048
+
+/**
+ * Routes a request: null when the path is not under the prefix or not one of ours, a 405 with
+ * `Allow` for a wrong method on one of ours, else the route's answer. Never throws: anything
+ * thrown becomes {@link thrownResponse} (503 for outages, a generic 500 otherwise).
+ */
+export async function handleRequest(
+  ctx: HttpContext,
+  request: AuthRequest,
+  onError: (error: unknown) => void,
+): Promise<AuthResponse | null> {
+  const match = matchRoute(ctx.prefix, request.path)
+  if (match === null) return null
+  const method = request.method.toUpperCase()
+  const handler = match.route.methods[method]
+  if (handler === undefined) {
+    const allow = Object.keys(match.route.methods).join(', ')
+    return failureResponse('ERR_METHOD_NOT_ALLOWED', `use ${allow}`, { realm: ctx.realm, headers: { allow } })
+  }
+  try {
+    return await handler(ctx, request, match.param)
+  } catch (error) {
+    const response = thrownResponse(error, ctx.realm)
+    if (response.status >= 500) onError(error)
+    return response
+  }
+}
+
+/** Matches `path` (query string allowed) against the routes under `prefix`. */
+export function matchRoute(prefix: string, path: string): { route: Route; param: string } | null {
+  if (typeof path !== 'string' || path.length > MAX_PATH) return null
+  const end = path.search(/[?#]/)
+  const pathname = end === -1 ? path : path.slice(0, end)
+  if (!pathname.startsWith(`${prefix}/`)) return null
+  const rest = pathname.slice(prefix.length)
+  const exact = ROUTES[rest]
+  if (exact !== undefined && Object.hasOwn(ROUTES, rest)) return { route: exact, param: '' }
+  const session = /^\/sessions\/([^/]+)$/.exec(rest)
+  if (session?.[1] !== undefined) return { route: ROUTES['/sessions/:id'] as Route, param: session[1] }
+  return null
+}
+
+function fail(ctx: HttpContext, code: AuthErrorCode, message: string, cookies?: readonly string[]): AuthResponse {
+  return failureResponse(code, message, { realm: ctx.realm, cookies })
+}
+
+/** Reads the refresh token a bearer client put in the body: `refresh_token` (OAuth, JSON) or `refreshToken` (JSON). */
+function bodyRefreshToken(body: Body) {
+  const snake = stringField(body, 'refresh_token')
+  if (!snake.ok) return snake
+  if (body.type !== 'json') return snake
+  const camel = stringField(body, 'refreshToken')
+  if (!camel.ok) return camel
+  if (snake.value !== undefined && camel.value !== undefined) {
+    return {
+      ok: false as const,
+      code: 'ERR_BAD_REQUEST' as const,
+      message: 'give refresh_token or refreshToken, not both',
+    }
+  }
+  return { ok: true as const, value: snake.value ?? camel.value }
+}
+
+/** Codes after which the cookies the browser holds are dead: cookie mode deletes them. */
+function deadCredentials(code: AuthErrorCode): boolean {
+  return code.startsWith('ERR_REFRESH_TOKEN_') && code !== 'ERR_REFRESH_TOKEN_MISSING'
+}
+
+/**
+ * POST {prefix}/refresh: RFC 6749 §6. Bearer: the token in a JSON body (`refresh_token` or
+ * `refreshToken`) or an OAuth form body (`grant_type=refresh_token&refresh_token=…`); cookie:
+ * the refresh cookie, with the CSRF header.
+ */
+async function refresh(ctx: HttpContext, request: AuthRequest): Promise<AuthResponse> {
+  const read = await readBody(request, ctx.bodyLimit)
+  if (!read.ok) return fail(ctx, read.code, read.message)
+  const { body } = read
+  const grant = stringField(body, 'grant_type', 64)
+  if (!grant.ok) return fail(ctx, grant.code, grant.message)
+  if (grant.value === undefined && body.type === 'form') {
+    return fail(ctx, 'ERR_BAD_REQUEST', 'grant_type is required (RFC 6749 §6)')
+  }
+  if (grant.value !== undefined && grant.value !== 'refresh_token') {
+    return fail(ctx, 'ERR_UNSUPPORTED_GRANT_TYPE', 'only grant_type=refresh_token is supported here')
+  }
+  const clientId = stringField(body, 'client_id', 256)
+  if (!clientId.ok) return fail(ctx, clientId.code, clientId.message)
+  if (ctx.clientIds !== null && clientId.value !== undefined && !ctx.clientIds.has(clientId.value)) {
+    return fail(ctx, 'ERR_REFRESH_TOKEN_INVALID', 'the refresh token was not issued to this client')
+  }
+
+  let token: string | undefined
+  let csrf: string | null = null
+  if (ctx.transport === 'cookie') {
+    const cookies = readCookies(request.headers.get('cookie'))
+    token = cookies.get(ctx.cookies.refresh.name) || undefined
+    if (token !== undefined) {
+      const refused = checkCsrf(ctx, request, cookies)
+      if (refused) return refused.response
+      // Keep the page's CSRF token (other tabs hold it); it just passed the check.
+      csrf = cookies.get(ctx.cookies.csrf.name) ?? null
+      if (csrf !== null && !/^[A-Za-z0-9_-]{16,128}$/.test(csrf)) csrf = null
+    }
+  } else {
+    const found = bodyRefreshToken(body)
+    if (!found.ok) return fail(ctx, found.code, found.message)
+    token = found.value
+  }
+  const dead = ctx.transport === 'cookie' ? clearCookies(ctx.cookies) : []
+  if (token === undefined) return fail(ctx, 'ERR_REFRESH_TOKEN_MISSING', 'no refresh token was presented')
+  if (!isTokenSyntax(token)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed', dead)
+
+  const result = await ctx.engine.refresh(token, { binding: ctx.bindingFor(request), meta: requestMeta(request) })
+  if (!result.ok) return fail(ctx, result.code, result.message, deadCredentials(result.code) ? dead : [])
+  return tokenResponse(ctx, result.pair, csrf)
+}
+
+/**
+ * POST {prefix}/logout: ends this family, named by the access token's `sid` or, failing that,
+ * by a refresh token in the body. Idempotent: an already ended family is fine. Cookie mode
+ * deletes the cookies.
+ */
+async function logout(ctx: HttpContext, request: AuthRequest): Promise<AuthResponse> {
+  const read = await readBody(request, ctx.bodyLimit)
+  if (!read.ok) return fail(ctx, read.code, read.message)
+  const access = await authenticateRequest(ctx, request, undefined, read.body)
+  let familyId: string
+  if (access.ok) {
+    familyId = access.claims.sid
+  } else {
+    // A CSRF refusal or an outage is final; a missing or dead access token may be replaced by a refresh token.
+    if (access.code === 'ERR_CSRF' || access.response.status >= 500) return access.response
+    const found = bodyRefreshToken(read.body)
+    if (!found.ok) return fail(ctx, found.code, found.message)
+    if (found.value === undefined) return access.response
+    if (!isTokenSyntax(found.value)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed')
+    const inspected = await ctx.engine.inspectRefreshToken(found.value)
+    if (!inspected.ok) return fail(ctx, inspected.code, inspected.message)
+    familyId = inspected.familyId
+  }
+  // Not found, revoked or expired all mean the family is over: logging out again succeeds.
+  await ctx.engine.revoke(familyId, 'logout')
+  return emptyResponse(204, ctx.transport === 'cookie' ? clearCookies(ctx.cookies) : [])
+}
+
+/** POST {prefix}/logout-all: ends every family of the access token's subject; answers `{ revoked }`. */
+async function logoutAll(ctx: HttpContext, request: AuthRequest): Promise<AuthResponse> {
+  const read = await readBody(request, ctx.bodyLimit)
+  if (!read.ok) return fail(ctx, read.code, read.message)
+  const access = await authenticateRequest(ctx, request, undefined, read.body)
+  if (!access.ok) return access.response
+  const { revoked } = await ctx.engine.revokeAll(access.claims.sub, 'logout_all')
+  return jsonResponse(200, { revoked }, { cookies: ctx.transport === 'cookie' ? clearCookies(ctx.cookies) : [] })
+}
+
+/** One family as its owner sees it over HTTP. Times in seconds since the epoch. */
+export interface SessionView {
+  readonly id: string
+  readonly created_at: number
+  readonly last_used_at: number
+  readonly expires_at: number
+  readonly user_agent: string | null
+  readonly ip: string | null
+  /** True for the family of the access token that asked. */
+  readonly current: boolean
+}
+
+/** GET {prefix}/sessions: the caller's own active families, most recently used first. */
+async function listSessions(ctx: HttpContext, request: AuthRequest): Promise<AuthResponse> {
+  const access = await authenticateRequest(ctx, request, undefined)
+  if (!access.ok) return access.response
+  const families = await ctx.engine.list(access.claims.sub)
+  const sessions: SessionView[] = families.map((family) => ({
+    id: family.id,
+    created_at: Math.floor(family.createdAt / 1000),
+    last_used_at: Math.floor(family.lastUsedAt / 1000),
+    expires_at: Math.floor(Math.min(family.expiresAt, family.idleExpiresAt) / 1000),
+    user_agent: typeof family.meta.userAgent === 'string' ? family.meta.userAgent : null,
+    ip: typeof family.meta.ip === 'string' ? family.meta.ip : null,
+    current: family.id === access.claims.sid,
+  }))
+  return jsonResponse(200, { sessions })
+}
+
+/**
+ * DELETE {prefix}/sessions/:id: ends one of the caller's own families. Someone else's and an
+ * unknown id get the same 404, so the answer never tells whether a family exists.
+ */
+async function deleteSession(ctx: HttpContext, request: AuthRequest, rawId: string): Promise<AuthResponse> {
+  const access = await authenticateRequest(ctx, request, undefined)
+  if (!access.ok) return access.response
+  const notFound = () => fail(ctx, 'ERR_NOT_FOUND', 'no such session')
+  let id: string
+  try {
+    id = decodeURIComponent(rawId)
+  } catch {
+    return notFound()
+  }
+  const own = await ctx.engine.list(access.claims.sub)
+  if (!own.some((family) => family.id === id)) return notFound()
+  const result = await ctx.engine.revoke(id, 'logout')
+  if (!result.ok) return notFound()
+  const current = id === access.claims.sid && ctx.transport === 'cookie'
+  return emptyResponse(204, current ? clearCookies(ctx.cookies) : [])
+}
+
+/**
+ * POST {prefix}/revoke: RFC 7009. `token` (a refresh or an access token) and an optional
+ * `token_type_hint`; a refresh token ends its family, an access token ends its `sid` family.
+ * Answers 200 with no body whether or not the token was valid (RFC 7009 §2.2), so it tells
+ * nothing about tokens; only a request without a token is refused.
+ */
+async function revoke(ctx: HttpContext, request: AuthRequest): Promise<AuthResponse> {
+  const read = await readBody(request, ctx.bodyLimit)
+  if (!read.ok) return fail(ctx, read.code, read.message)
+  const token = stringField(read.body, 'token')
+  if (!token.ok) return fail(ctx, token.code, token.message)
+  if (token.value === undefined) return fail(ctx, 'ERR_BAD_REQUEST', 'token is required (RFC 7009 §2.1)')
+  const hint = stringField(read.body, 'token_type_hint', 64)
+  if (!hint.ok) return fail(ctx, hint.code, hint.message)
+  if (isTokenSyntax(token.value)) {
+    const value = token.value
+    // The hint only orders the lookups (RFC 7009 §2.1: an unknown hint is ignored).
+    const order = hint.value === 'access_token' ? [asAccess, asRefresh] : [asRefresh, asAccess]
+    for (const familyOf of order) {
+      const familyId = await familyOf(ctx, value)
+      if (familyId !== null) {
+        await ctx.engine.revoke(familyId, 'logout')
+        break
+      }
+    }
+  }
+  return emptyResponse(200)
+}
+
+async function asRefresh(ctx: HttpContext, token: string): Promise<string | null> {
+  const inspected = await ctx.engine.inspectRefreshToken(token)
+  return inspected.ok ? inspected.familyId : null
+}
+
+async function asAccess(ctx: HttpContext, token: string): Promise<string | null> {
+  const verified = await ctx.engine.verifyAccess(token)
+  return verified.ok ? (verified.claims as AccessClaims).sid : null
+}
+
+/** GET {prefix}/jwks: the public keys, cacheable for five minutes (keys rotate with overlap). */
+async function jwks(ctx: HttpContext): Promise<AuthResponse> {
+  return jsonResponse(200, ctx.engine.jwks(), { headers: { 'cache-control': 'public, max-age=300' } })
+}
