@@ -1,1 +1,6 @@
-export {}
+export type { AnyKysely, SqlDialect, TableOptions } from './config.js'
+export { DEFAULT_TABLE } from './config.js'
+export type { MigrateOptions, MigrateResult } from './migrate.js'
+export { MIGRATIONS_TABLE, migrate, SCHEMA_VERSION } from './migrate.js'
+export type { SqlStore, SqlStoreOptions } from './sql-store.js'
+export { createSqlStore } from './sql-store.js'
