@@ -1,15 +1,11 @@
 import { type AuthHttp, type AuthHttpOptions, createAuthHttp, type GuardOptions } from '@auth/core/http'
-import type { FastifyError, FastifyPluginAsync, FastifyReply, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AuthClaims } from './claims.js'
 import { parsedBody, routeBody, send, toAuthRequest } from './translate.js'
 
 /** What {@link authPlugin} accepts: the http layer's options, or an http layer you built yourself. */
 export type FastifyAuthOptions = AuthHttpOptions | { readonly http: AuthHttp }
-
-/** A body Fastify refused before our handler ran, as core would see it, so core gives the answer. */
-const OVER_LIMIT = { kind: 'raw', read: async () => null } as const
-const UNREAD = { kind: 'raw', read: async () => new Uint8Array(0) } as const
 
 const plugin: FastifyPluginAsync<FastifyAuthOptions> = async (fastify, options) => {
   const http = 'http' in options ? options.http : createAuthHttp(options)
@@ -43,20 +39,9 @@ const plugin: FastifyPluginAsync<FastifyAuthOptions> = async (fastify, options) 
       routes.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: http.bodyLimit }, (_request, bytes, done) =>
         done(null, bytes),
       )
-      routes.setErrorHandler(async (error: FastifyError, request, reply) => {
-        const body =
-          error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-            ? OVER_LIMIT
-            : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-              ? UNREAD
-              : undefined
-        try {
-          const response = body && (await http.handle(toAuthRequest(request, body)))
-          return send(reply, response || http.errorResponse(error))
-        } catch (thrown) {
-          return send(reply, http.errorResponse(thrown))
-        }
-      })
+      // Fastify's own refusals (body over the limit, a malformed content type) and anything
+      // thrown: core maps them to its JSON errors, never Fastify's default body.
+      routes.setErrorHandler(async (error, _request, reply) => send(reply, http.errorResponse(error)))
       routes.all('/*', async (request, reply) => {
         try {
           const response = await http.handle(toAuthRequest(request, routeBody(request)))
