@@ -54,7 +54,9 @@ function planRefresh(
     }
     case 'replayed':
       // Nothing is written: the successor is recomputed from (nonce, generation), so it is the
-      // very token the rotation handed out; only the access token is new.
+      // very token the rotation handed out; only the access token is new. (It is recomputed under
+      // the active refresh key: if that key changed inside the grace window, the replay gets an
+      // equally valid token for the same generation under the new key.)
       return {
         async finish() {
           const pair = await tokenPair(ctx, family, decision.generation, now, request.claims)
