@@ -51,8 +51,6 @@ export async function readBody(request: AuthRequest, limit: number): Promise<{ o
     case 'none':
       return { ok: true, body: EMPTY }
     case 'raw': {
-      // Refuse a type we will never parse before reading a byte of it.
-      if (declared !== null && kind === null) return unsupported(declared)
       let bytes: Uint8Array | null
       try {
         bytes = await source.read(limit)
