@@ -1,0 +1,186 @@
+// Micro: access-token verify and sign next to jose, fast-jwt and the node:crypto floor; the
+// refresh-token codec; decide. One process, candidates interleaved round by round.
+import {
+  createAccessTokenCodec,
+  createEngine,
+  createFamilyRecord,
+  createKeyRing,
+  decide,
+  encodeRefreshToken,
+  parseRefreshToken,
+  resolvePolicy,
+  verifyRefreshToken,
+} from '@auth/core'
+import { createMemoryStore } from '@auth/storage-memory'
+import { createSigner, createVerifier } from 'fast-jwt'
+import { jwtVerify, SignJWT } from 'jose'
+import { do_not_optimize } from 'mitata'
+import { ALGORITHMS, AUDIENCE, type BenchKey, benchKey, ISSUER, keyRingInput } from '../lib/fixtures.js'
+import { floorSigner, floorVerifier } from '../lib/floor.js'
+import { type Candidate, type Measured, measureSideBySide } from '../lib/measure.js'
+import { modeFromArgv, note, writeResult } from '../lib/results.js'
+
+export interface MicroGroup {
+  readonly id: string
+  readonly title: string
+  readonly alg?: string
+  readonly tokenBytes?: number
+  readonly rows: Measured[]
+}
+
+export interface MicroResult {
+  readonly mode: string
+  readonly cpuMs: number
+  readonly rounds: number
+  readonly groups: MicroGroup[]
+}
+
+const mode = modeFromArgv()
+const options = mode === 'quick' ? { cpuMs: 150, rounds: 1 } : { cpuMs: 300, rounds: 3 }
+const groups: MicroGroup[] = []
+
+for (const alg of ALGORITHMS) {
+  const key = benchKey(alg)
+  const keys = keyRingInput(key)
+  const uncached = createEngine({ store: createMemoryStore(), issuer: ISSUER, audience: AUDIENCE, keys, accessTokenCache: false })
+  const cached = createEngine({ store: createMemoryStore(), issuer: ISSUER, audience: AUDIENCE, keys })
+  const pair = await uncached.issue('user-42', { meta: { userAgent: 'bench' } })
+  const token = pair.accessToken
+  const claims = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>
+
+  // Everyone verifies the very same token, and must accept it.
+  const floor = floorVerifier(key)
+  const fastVerify = createVerifier({
+    key: fastJwtPublicKey(key),
+    algorithms: [alg],
+    allowedIss: ISSUER,
+    allowedAud: AUDIENCE,
+    checkTyp: 'at+jwt',
+    cache: false,
+  })
+  const fastVerifyCached = createVerifier({
+    key: fastJwtPublicKey(key),
+    algorithms: [alg],
+    allowedIss: ISSUER,
+    allowedAud: AUDIENCE,
+    checkTyp: 'at+jwt',
+    cache: true,
+  })
+  const joseKey = key.secret ? new Uint8Array(key.secret) : key.publicKey
+  const joseVerifyOptions = { issuer: ISSUER, audience: AUDIENCE, typ: 'at+jwt', algorithms: [alg] }
+  await assertAccepts(alg, {
+    floor: () => floor(token),
+    'fast-jwt': () => fastVerify(token),
+    jose: () => jwtVerify(token, joseKey as Uint8Array, joseVerifyOptions),
+    ours: async () => ((await uncached.verifyAccess(token)).ok ? true : null),
+  })
+
+  note(`micro: verify ${alg} (${token.length} bytes)`)
+  const verify: Candidate[] = [
+    { name: 'floor (node:crypto)', fn: () => do_not_optimize(floor(token)) },
+    { name: 'ours: verifyAccess, uncached', fn: () => uncached.verifyAccess(token) },
+    { name: 'fast-jwt, uncached', fn: () => do_not_optimize(fastVerify(token)) },
+    { name: 'jose jwtVerify', fn: () => jwtVerify(token, joseKey as Uint8Array, joseVerifyOptions) },
+    { name: 'ours: verifyAccess, cached', fn: () => cached.verifyAccess(token) },
+    { name: 'fast-jwt, cached', fn: () => do_not_optimize(fastVerifyCached(token)) },
+  ]
+  groups.push({
+    id: `verify-${alg}`,
+    title: `verify ${alg}`,
+    alg,
+    tokenBytes: token.length,
+    rows: await measureSideBySide(verify, options),
+  })
+
+  // Signing: the codec alone (what issue spends on the JWT), and the whole issue on the memory store.
+  const codec = createAccessTokenCodec({ keyRing: createKeyRing(keys), issuer: ISSUER, audience: AUDIENCE, leeway: 0 })
+  const floorSign = floorSigner(key)
+  const fastSign = createSigner({
+    key: fastJwtPrivateKey(key),
+    algorithm: alg,
+    kid: key.kid,
+    header: { alg, typ: 'at+jwt' },
+  })
+  const joseSignKey = key.secret ? new Uint8Array(key.secret) : key.privateKey
+  const joseSign = () =>
+    new SignJWT(claims).setProtectedHeader({ alg, typ: 'at+jwt', kid: key.kid }).sign(joseSignKey as Uint8Array)
+  const signedBy = { floor: floorSign(claims), codec: await codec.sign(claims as never), 'fast-jwt': fastSign(claims), jose: await joseSign() }
+  for (const [name, signed] of Object.entries(signedBy)) {
+    const verified = await uncached.verifyAccess(signed)
+    if (!verified.ok) throw new Error(`micro: ours refuses the ${alg} token ${name} signed: ${verified.code}: ${verified.message}`)
+  }
+  const issueEngine = createEngine({ store: createMemoryStore(), issuer: ISSUER, audience: AUDIENCE, keys })
+  let n = 0
+  note(`micro: sign ${alg}`)
+  const sign: Candidate[] = [
+    { name: 'floor (node:crypto)', fn: () => do_not_optimize(floorSign(claims)) },
+    { name: 'ours: access-token codec sign', fn: () => codec.sign(claims as never) },
+    { name: 'fast-jwt createSigner', fn: () => do_not_optimize(fastSign(claims)) },
+    { name: 'jose SignJWT', fn: joseSign },
+    { name: 'ours: engine.issue (memory store)', fn: () => issueEngine.issue(`user-${n++ % 100_000}`) },
+  ]
+  groups.push({ id: `sign-${alg}`, title: `sign ${alg}`, alg, rows: await measureSideBySide(sign, options) })
+}
+
+// The refresh-token codec and decide.
+{
+  const secret = new Uint8Array(32).fill(7)
+  const nonce = 'n'.repeat(43)
+  const fields = { kid: 'r1', familyId: 'AAAAAAAAAAAAAAAAAAAAAA', generation: 41 }
+  const token = await encodeRefreshToken(fields, secret, nonce)
+  const parsed = parseRefreshToken(token)
+  if (!parsed.ok || !(await verifyRefreshToken(parsed.token, secret, nonce))) throw new Error('micro: refresh codec')
+  const policy = resolvePolicy()
+  const now = Date.now()
+  const family = { ...createFamilyRecord({ id: fields.familyId, subject: 'u', now, nonce, policy }), generation: 41 }
+  const event = { type: 'refresh' as const, generation: 41, now: now + 1000, binding: 'ua' }
+  if (decide(family, event, policy).type !== 'rotated') throw new Error('micro: decide did not rotate')
+  note('micro: refresh codec, decide')
+  const rows = await measureSideBySide(
+    [
+      { name: 'refresh token: encode (HMAC-SHA-256)', fn: () => encodeRefreshToken(fields, secret, nonce) },
+      {
+        name: 'refresh token: parse + verify MAC',
+        fn: async () => {
+          const p = parseRefreshToken(token)
+          return p.ok && (await verifyRefreshToken(p.token, secret, nonce))
+        },
+      },
+      { name: 'decide (refresh -> rotated)', fn: () => do_not_optimize(decide(family, event, policy)) },
+    ],
+    options,
+  )
+  groups.push({ id: 'refresh-codec', title: 'refresh-token codec and decide', rows })
+}
+
+const result: MicroResult = { mode, ...options, groups }
+writeResult('micro', result)
+for (const g of groups) {
+  console.log(`\n${g.title}${g.tokenBytes ? ` (${g.tokenBytes}-byte token)` : ''}`)
+  for (const r of g.rows) {
+    console.log(
+      `  ${r.name.padEnd(40)} ${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(12)}/s  p50 ${(r.p50Ns / 1000).toFixed(2)} µs  p99 ${(r.p99Ns / 1000).toFixed(2)} µs`,
+    )
+  }
+}
+
+async function assertAccepts(alg: string, checks: Record<string, () => unknown>): Promise<void> {
+  for (const [name, check] of Object.entries(checks)) {
+    let ok: unknown
+    try {
+      ok = await check()
+    } catch (error) {
+      throw new Error(`micro: ${name} refused the ${alg} token: ${String(error)}`)
+    }
+    if (!ok) throw new Error(`micro: ${name} refused the ${alg} token`)
+  }
+}
+
+function fastJwtPublicKey(key: BenchKey): string | Buffer {
+  return key.secret ?? (key.publicPem as string)
+}
+
+function fastJwtPrivateKey(key: BenchKey): string | Buffer {
+  return key.secret ?? (key.privatePem as string)
+}
+
