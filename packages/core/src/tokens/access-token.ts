@@ -237,7 +237,12 @@ export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): 
 
   // ---- verify -------------------------------------------------------------------------------
   function store(token: string, result: Result, entry: KeyEntry, now: number): Result {
-    if (cache && result.ok) {
+    if (!result.ok) return result
+    // Results may be shared through the cache: freeze them (shallowly) so one caller cannot change another's claims.
+    if (Array.isArray(result.claims.aud)) Object.freeze(result.claims.aud)
+    Object.freeze(result.claims)
+    Object.freeze(result)
+    if (cache) {
       const expiresAt = result.claims.exp * 1000
       const ttl = Math.floor(expiresAt - now)
       if (ttl > 0) cache.set(token, { result, expiresAt, retiresAt: entry.retiresAt }, { ttl })
