@@ -1,1 +1,2 @@
-export {}
+export type { RedisStore, RedisStoreOptions } from './redis-store.js'
+export { createRedisStore } from './redis-store.js'

@@ -101,7 +101,7 @@ export function contractSuite(options: ConformanceOptions): void {
         const record = makeRecord(clock.now())
         await store.create(record)
         const next = rotate(record, clock.now())
-        for (const version of [0, 2, 3, Number.MAX_SAFE_INTEGER]) {
+        for (const version of [0, 2, 3, Number.MAX_SAFE_INTEGER - 1]) {
           expect(await store.compareAndSet(record.id, version, { ...next, version: version + 1 })).toEqual({
             ok: false,
             reason: 'conflict',

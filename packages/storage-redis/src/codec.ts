@@ -1,0 +1,115 @@
+import { AuthError, type FamilyMeta, type FamilyRecord, type RevocationReason } from '@auth/core'
+
+const STATUSES: ReadonlySet<string> = new Set(['active', 'revoked'])
+const REASONS: ReadonlySet<string> = new Set<RevocationReason>([
+  'logout',
+  'logout_all',
+  'reuse_detected',
+  'admin',
+  'expired',
+])
+
+/** Why a value is not a valid record, or null when it is one. */
+export function recordProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object'
+  const r = value as Record<string, unknown>
+  if (typeof r.id !== 'string' || r.id === '') return 'id'
+  if (typeof r.subject !== 'string') return 'subject'
+  if (!isNat(r.generation)) return 'generation'
+  if (typeof r.status !== 'string' || !STATUSES.has(r.status)) return 'status'
+  if (r.revocation !== null) {
+    if (typeof r.revocation !== 'object' || Array.isArray(r.revocation)) return 'revocation'
+    const rev = r.revocation as Record<string, unknown>
+    if (typeof rev.reason !== 'string' || !REASONS.has(rev.reason)) return 'revocation.reason'
+    if (!Number.isSafeInteger(rev.at)) return 'revocation.at'
+  }
+  for (const field of ['createdAt', 'authTime', 'lastUsedAt', 'expiresAt', 'idleExpiresAt'] as const) {
+    if (!Number.isSafeInteger(r[field])) return field
+  }
+  if (r.rotatedAt !== null && !Number.isSafeInteger(r.rotatedAt)) return 'rotatedAt'
+  if (r.rotatedBinding !== null && typeof r.rotatedBinding !== 'string') return 'rotatedBinding'
+  if (!isNat(r.version) || r.version < 1) return 'version'
+  if (typeof r.nonce !== 'string' || r.nonce === '') return 'nonce'
+  if (typeof r.meta !== 'object' || r.meta === null || Array.isArray(r.meta)) return 'meta'
+  for (const v of Object.values(r.meta)) {
+    const ok =
+      v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))
+    if (!ok) return 'meta'
+  }
+  return null
+}
+
+function isNat(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0
+}
+
+/** The record's fields in a fixed order, and nothing else (a caller's extra properties are not stored). */
+function project(r: FamilyRecord): FamilyRecord {
+  return {
+    id: r.id,
+    subject: r.subject,
+    generation: r.generation,
+    status: r.status,
+    revocation: r.revocation === null ? null : { reason: r.revocation.reason, at: r.revocation.at },
+    createdAt: r.createdAt,
+    authTime: r.authTime,
+    lastUsedAt: r.lastUsedAt,
+    rotatedAt: r.rotatedAt,
+    rotatedBinding: r.rotatedBinding,
+    expiresAt: r.expiresAt,
+    idleExpiresAt: r.idleExpiresAt,
+    version: r.version,
+    nonce: r.nonce,
+    meta: { ...r.meta } as FamilyMeta,
+  }
+}
+
+/**
+ * The JSON the driver stores for `record`. Refuses (ERR_CONFIG_INVALID) a record that would not
+ * come back as it went in: a caller bug, caught before anything is written.
+ */
+export function encodeRecord(record: FamilyRecord, operation: string): string {
+  const problem = recordProblem(record)
+  if (problem !== null) {
+    throw new AuthError('ERR_CONFIG_INVALID', `${operation}: the record to store is invalid (${problem})`)
+  }
+  return JSON.stringify(project(record))
+}
+
+/** The stored hash fields of one family key, as HMGET returns them. */
+export interface StoredFields {
+  readonly version: string | null
+  readonly subject: string | null
+  readonly indexed: string | null
+  readonly json: string | null
+}
+
+const DECIMAL = /^(0|[1-9][0-9]*)$/
+
+/**
+ * Decodes what is stored under the family key of `id`: null when nothing is, the record when it
+ * is valid, and `AuthError('ERR_STORAGE_CORRUPT')` otherwise. Every field is checked, and the
+ * hash's own `v` and `s` must agree with the JSON.
+ */
+export function decodeRecord(id: string, fields: StoredFields): FamilyRecord | null {
+  const { version, subject, indexed, json } = fields
+  if (version === null && subject === null && indexed === null && json === null) return null
+  const corrupt = (why: string) =>
+    new AuthError('ERR_STORAGE_CORRUPT', `family ${JSON.stringify(id)} is stored corrupt in Redis: ${why}`)
+  if (version === null || subject === null || indexed === null || json === null) throw corrupt('a field is missing')
+  if (!DECIMAL.test(version) || !DECIMAL.test(indexed)) throw corrupt('a counter is not a decimal integer')
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(json)
+  } catch {
+    throw corrupt('the record is not JSON')
+  }
+  const problem = recordProblem(parsed)
+  if (problem !== null) throw corrupt(`bad ${problem}`)
+  const record = project(parsed as FamilyRecord)
+  if (record.id !== id) throw corrupt('the id does not match the key')
+  if (String(record.version) !== version || record.subject !== subject) {
+    throw corrupt('the record does not match its version or subject field')
+  }
+  return record
+}

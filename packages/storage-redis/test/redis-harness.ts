@@ -1,0 +1,80 @@
+import type { FamilyRecord } from '@auth/core'
+import type { ConformanceHarness, CorruptionKind } from '@auth/storage-conformance'
+import { Redis } from 'ioredis'
+import { createRedisStore, type RedisStore } from '../src/index.js'
+
+/** A prefix no other test run uses. */
+export function randomPrefix(): string {
+  return `authtest-${crypto.randomUUID().slice(0, 8)}`
+}
+
+/** Deletes every key under `prefix`. */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+    cursor = next
+    if (keys.length > 0) await redis.unlink(...keys)
+  } while (cursor !== '0')
+}
+
+/**
+ * A driver-owned store under a fresh random prefix, plus the side channel: a second client that
+ * reads and spoils the hashes directly, decoding them without the driver's code.
+ */
+export function redisHarness(url: string): ConformanceHarness & { store: RedisStore; admin: Redis } {
+  const prefix = randomPrefix()
+  const store = createRedisStore({ url, prefix })
+  const admin = new Redis(url, { maxRetriesPerRequest: 1 })
+  return {
+    store,
+    admin,
+    inspect: {
+      async raw(id) {
+        const key = store.familyKey(id)
+        const type = await admin.type(key)
+        if (type === 'none') return null
+        if (type !== 'hash') return 'corrupt'
+        const hash = await admin.hgetall(key)
+        try {
+          const record = JSON.parse(hash.r ?? '') as FamilyRecord
+          const wellTyped =
+            typeof record.generation === 'number' &&
+            typeof record.nonce === 'string' &&
+            typeof record.subject === 'string' &&
+            typeof record.meta === 'object'
+          if (!wellTyped || hash.v !== String(record.version) || hash.s !== record.subject) return 'corrupt'
+          return record
+        } catch {
+          return 'corrupt'
+        }
+      },
+      async corrupt(id, kind: CorruptionKind) {
+        const key = store.familyKey(id)
+        const record = JSON.parse((await admin.hget(key, 'r')) ?? 'null') as Record<string, unknown>
+        switch (kind) {
+          case 'garbage':
+            await admin.set(key, '\u0000not a family{', 'PX', 3_600_000)
+            return
+          case 'missing_field': {
+            const { nonce: _dropped, ...rest } = record
+            await admin.hset(key, 'r', JSON.stringify(rest))
+            return
+          }
+          case 'wrong_type':
+            await admin.hset(key, 'r', JSON.stringify({ ...record, generation: String(record.generation) }))
+            return
+          default: {
+            const never: never = kind
+            throw new Error(`unknown corruption ${String(never)}`)
+          }
+        }
+      },
+    },
+    async cleanup() {
+      await store.close()
+      await deletePrefix(admin, prefix)
+      await admin.quit()
+    },
+  }
+}
