@@ -47,6 +47,7 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
   if (typeof clock?.now !== 'function') bad('clock must have a now() method')
   if (typeof random?.read !== 'function') bad('random must have a read(bytes) method')
   if (onEvent !== undefined && typeof onEvent !== 'function') bad('onEvent must be a function')
+  if (options.claims !== undefined && typeof options.claims !== 'function') bad('claims must be a function')
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES
   if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) bad('maxRetries must be a non-negative integer')
   const cache = options.accessTokenCache
@@ -75,6 +76,7 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
     codec,
     issuer,
     audience: typeof audience === 'string' ? audience : audiences,
+    claimsLoader: options.claims,
   }
 }
 

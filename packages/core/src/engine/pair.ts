@@ -4,7 +4,9 @@ import type { FamilyRecord } from '../machine/types.js'
 import type { LifetimePolicy } from '../policy/policy.js'
 import { encodeRefreshToken } from '../tokens/refresh-token.js'
 import type { AccessTokenCodec, KeyRing } from '../tokens/types.js'
-import type { AccessClaims, RandomReader, TokenPair } from './types.js'
+import { checkAppClaims } from './claims.js'
+import { toSummary } from './summary.js'
+import type { AccessClaims, FamilySummary, RandomReader, TokenPair } from './types.js'
 
 /** What building a token pair needs, fixed when the engine is built. */
 export interface PairContext {
@@ -14,6 +16,10 @@ export interface PairContext {
   readonly audience: string | string[]
   readonly policy: LifetimePolicy
   readonly random: RandomReader
+  /** `EngineOptions.claims`: the app's claims for every access token. */
+  readonly claimsLoader:
+    | ((family: FamilySummary) => Record<string, unknown> | Promise<Record<string, unknown>>)
+    | undefined
 }
 
 /**
@@ -45,6 +51,10 @@ export async function accessTokenFor(
   now: number,
   appClaims: Readonly<Record<string, unknown>>,
 ): Promise<{ readonly token: string; readonly expiresAt: number }> {
+  if (ctx.claimsLoader !== undefined) {
+    const loaded = checkAppClaims(await ctx.claimsLoader(toSummary(family)), 'claims loader')
+    appClaims = { ...loaded, ...appClaims }
+  }
   const iat = Math.floor(now / 1000)
   const exp = Math.max(iat + 1, Math.floor(Math.min(now + ctx.policy.accessTtl, family.expiresAt) / 1000))
   const claims: AccessClaims = {

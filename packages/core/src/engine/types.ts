@@ -189,6 +189,14 @@ export interface EngineOptions {
    * before it gives up with `AuthError('ERR_STORAGE_CONFLICT')`. Default 16.
    */
   readonly maxRetries?: number
+  /**
+   * The app's own claims for every access token the engine signs (at login and at each
+   * refresh), computed from the family. Use it for claims that must survive rotation (a role,
+   * a tenant): claims passed to `issue({ claims })` or `refresh(token, { claims })` go into that
+   * one token only, and win over the loader's on a name clash. Reserved names are refused.
+   * Like flask-jwt-extended's `additional_claims_loader`. Keep it fast: it runs on every refresh.
+   */
+  readonly claims?: (family: FamilySummary) => Record<string, unknown> | Promise<Record<string, unknown>>
 }
 
 /** Re-exported for the engine factory's options. */
