@@ -61,21 +61,6 @@ const MAX_LEARNED_HEADERS = 64
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-/*
- * Failure mapping (stable):
- * - ERR_ACCESS_TOKEN_MISSING: the empty string.
- * - ERR_ACCESS_TOKEN_MALFORMED: not a string; longer than MAX_ACCESS_TOKEN_LENGTH; not three
- *   dot-separated segments; a header that is not base64url JSON object with string alg/typ/kid;
- *   a signature segment that is not canonical base64url of the algorithm's length; and, once the
- *   signature is valid, a payload that is not a JSON object or claims of the wrong type (exp, iat,
- *   auth_time, nbf not finite numbers; sub, sid, jti not non-empty strings; iss not a string; aud
- *   not a string or an array of strings). So `exp: "…"` is MALFORMED when correctly signed, and
- *   INVALID (bad signature) otherwise.
- * - ERR_ACCESS_TOKEN_INVALID: alg not the key's own (so `none` in any case and HS/RS confusion),
- *   typ not at+jwt, kid unknown or retired, `crit` present, bad signature, wrong iss, no
- *   configured audience in aud, iat or nbf in the future beyond the leeway.
- * - ERR_ACCESS_TOKEN_EXPIRED: a valid token whose exp <= now - leeway.
- */
 const fail = {
   missing: failure('ERR_ACCESS_TOKEN_MISSING', 'No access token was given.'),
   malformed: failure('ERR_ACCESS_TOKEN_MALFORMED', 'The access token is malformed.'),
@@ -107,6 +92,20 @@ const fail = {
  * path is many times slower there); elsewhere jose does it. Successful verifications are kept in
  * an LRU cache keyed by the token string; each entry dies at the token's `exp`, and `exp` and the
  * key's retirement are checked again on every hit. `cache: false` turns it off.
+ *
+ * Failure codes (stable):
+ * - ERR_ACCESS_TOKEN_MISSING: the empty string.
+ * - ERR_ACCESS_TOKEN_MALFORMED: not a string; longer than MAX_ACCESS_TOKEN_LENGTH; not three
+ *   dot-separated segments; a header that is not base64url JSON object with string alg/typ/kid;
+ *   a signature segment that is not canonical base64url of the algorithm's length; and, once the
+ *   signature is valid, a payload that is not a JSON object or claims of the wrong type (exp, iat,
+ *   auth_time, nbf not finite numbers; sub, sid, jti not non-empty strings; iss not a string; aud
+ *   not a string or an array of strings). So `exp: "…"` is MALFORMED when correctly signed, and
+ *   INVALID (bad signature) otherwise.
+ * - ERR_ACCESS_TOKEN_INVALID: alg not the key's own (so `none` in any case and HS/RS confusion),
+ *   typ not at+jwt, kid unknown or retired, `crit` present, bad signature, wrong iss, no
+ *   configured audience in aud, iat or nbf in the future beyond the leeway.
+ * - ERR_ACCESS_TOKEN_EXPIRED: a valid token whose exp <= now - leeway.
  *
  * Throws `AuthError('ERR_CONFIG_INVALID')` for bad options (empty issuer or audience, negative
  * leeway, a bad cache size).
@@ -330,6 +329,7 @@ export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): 
 
     verify(token: string, now: number): Promise<Result> {
       if (typeof token !== 'string') return Promise.resolve(fail.malformed)
+      if (token.length > MAX_ACCESS_TOKEN_LENGTH) return Promise.resolve(fail.tooLong)
       if (cache) {
         const hit = cache.get(token)
         if (hit !== undefined) {
@@ -338,7 +338,6 @@ export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): 
         }
       }
       if (token.length === 0) return Promise.resolve(fail.missing)
-      if (token.length > MAX_ACCESS_TOKEN_LENGTH) return Promise.resolve(fail.tooLong)
       if (crypto) {
         try {
           return Promise.resolve(verifyNode(token, now))
