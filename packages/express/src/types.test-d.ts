@@ -1,7 +1,7 @@
 import type { GuardOptions } from '@auth/core/http'
+import { type AuthClaims, createAuth, type ExpressAuth, type RequestClaims } from '@auth/express'
 import express, { type Request, type RequestHandler, type Router } from 'express'
 import { describe, expectTypeOf, it } from 'vitest'
-import { type AuthClaims, createAuth, type ExpressAuth, type RequestClaims } from '@auth/express'
 
 // What a user writes once to type their own claims.
 declare module '@auth/express' {

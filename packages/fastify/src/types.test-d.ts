@@ -1,8 +1,8 @@
 import type { TokenPair } from '@auth/core'
 import type { AuthHttp, GuardOptions } from '@auth/core/http'
+import { authPlugin, type RequestClaims } from '@auth/fastify'
 import Fastify, { type FastifyReply, type FastifyRequest, type preHandlerAsyncHookHandler } from 'fastify'
 import { describe, expectTypeOf, it } from 'vitest'
-import { authPlugin, type RequestClaims } from '@auth/fastify'
 
 // What a user writes once to type their own claims.
 declare module '@auth/fastify' {
@@ -34,11 +34,7 @@ describe('@auth/fastify types', () => {
       expectTypeOf(request.body.username).toBeString()
       return reply.login(request.body.username, { claims: { role: 'member' } })
     })
-    app.post(
-      '/admin',
-      { preHandler: [app.requireAuth({ maxAuthAge: '5m', locations: ['header'] })] },
-      async () => ({}),
-    )
+    app.post('/admin', { preHandler: [app.requireAuth({ maxAuthAge: '5m', locations: ['header'] })] }, async () => ({}))
     expectTypeOf<TokenPair['familyId']>().toBeString()
   })
 })

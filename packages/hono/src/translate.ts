@@ -35,7 +35,11 @@ export function toResponse(response: AuthResponse): Response {
   return new Response(JSON.stringify(response.body), { status: response.status, headers })
 }
 
-/** Reads a Web stream, holding at most `limit` bytes; past it, stops reading and returns null. */
+/**
+ * Reads a Web stream, holding at most `limit` bytes. Past the limit it returns null at once and
+ * lets the rest drain unbuffered in the background, so the client still reads the 413 (servers
+ * such as @hono/node-server close a connection whose request body was left unread).
+ */
 async function readStream(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | null> {
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
@@ -45,7 +49,7 @@ async function readStream(stream: ReadableStream<Uint8Array>, limit: number): Pr
     if (done) break
     size += value.byteLength
     if (size > limit) {
-      reader.releaseLock()
+      void drain(reader)
       return null
     }
     chunks.push(value)
@@ -57,4 +61,13 @@ async function readStream(stream: ReadableStream<Uint8Array>, limit: number): Pr
     offset += chunk.byteLength
   }
   return bytes
+}
+
+/** Reads and discards the rest of a stream; a broken stream just ends the draining. */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  try {
+    for (;;) if ((await reader.read()).done) return
+  } catch {
+    // The client went away: nothing left to drain.
+  }
 }

@@ -1,7 +1,7 @@
 import type { GuardOptions } from '@auth/core/http'
+import { type AuthVariables, auth, type HonoAuth, type RequestClaims } from '@auth/hono'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { describe, expectTypeOf, it } from 'vitest'
-import { type AuthVariables, auth, type HonoAuth, type RequestClaims } from '@auth/hono'
 
 // What a user writes once to type their own claims.
 declare module '@auth/hono' {

@@ -18,7 +18,9 @@ export const honoAdapter: AdapterUnderTest = {
       if (username === null) return c.json({ error: 'invalid_request' }, 400)
       return login(c, username, { claims: { name: username } })
     })
-    app.get('/me', requireAuth(), (c) => c.json({ sub: c.get('auth').sub, sid: c.get('auth').sid, claims: c.get('auth') }))
+    app.get('/me', requireAuth(), (c) =>
+      c.json({ sub: c.get('auth').sub, sid: c.get('auth').sid, claims: c.get('auth') }),
+    )
     app.post('/admin', requireAuth({ maxAuthAge: ADMIN_MAX_AUTH_AGE }), (c) =>
       c.json({ sub: c.get('auth').sub, admin: true }),
     )

@@ -1,0 +1,55 @@
+import * as oauth from 'oauth4webapi'
+import { expect } from 'vitest'
+import { PREFIX, type SuiteContext } from './suite.js'
+
+/**
+ * A standard OAuth 2.0 client we did not write (oauth4webapi, strict about RFC 6749/7009)
+ * runs refresh-token grants and a revocation against the adapter, unchanged: only the
+ * endpoints and `allowInsecureRequests` (the suite talks plain HTTP to 127.0.0.1).
+ */
+export async function runOAuthClient(ctx: SuiteContext): Promise<void> {
+  const as: oauth.AuthorizationServer = {
+    issuer: ctx.url,
+    token_endpoint: `${ctx.url}${PREFIX}/refresh`,
+    revocation_endpoint: `${ctx.url}${PREFIX}/revoke`,
+  }
+  const client: oauth.Client = { client_id: 'conformance-client' }
+  const options = { [oauth.allowInsecureRequests]: true }
+  const grant = async (refreshToken: string) =>
+    oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, options),
+    )
+
+  const alice = await ctx.login('alice')
+  const first = await grant(alice.refreshToken as string)
+  expect(first.token_type).toBe('bearer')
+  expect(first.expires_in).toBe(600)
+  expect(first.refresh_token).toBeTypeOf('string')
+  expect(first.refresh_token).not.toBe(alice.refreshToken)
+  expect((await ctx.request('/me', { bearer: first.access_token })).status).toBe(200)
+
+  const second = await grant(first.refresh_token as string)
+  expect((await ctx.request('/me', { bearer: second.access_token })).json?.sub).toBe('alice')
+  expect((await ctx.engine.list('alice'))[0]?.generation).toBe(2)
+
+  // Reuse of a rotated-away generation after the grace window: a standard invalid_grant.
+  ctx.clock.advance(11_000)
+  const reused = await grant(first.refresh_token as string).catch((error: unknown) => error)
+  expect(reused).toBeInstanceOf(oauth.ResponseBodyError)
+  expect((reused as oauth.ResponseBodyError).error).toBe('invalid_grant')
+  expect((reused as oauth.ResponseBodyError).status).toBe(400)
+
+  // RFC 7009 revocation of a live family, then its refresh token is refused.
+  const bob = await ctx.login('bob')
+  const bobs = await grant(bob.refreshToken as string)
+  await oauth.processRevocationResponse(
+    await oauth.revocationRequest(as, client, oauth.None(), bobs.refresh_token as string, options),
+  )
+  const revoked = await grant(bobs.refresh_token as string).catch((error: unknown) => error)
+  expect(revoked).toBeInstanceOf(oauth.ResponseBodyError)
+  expect((revoked as oauth.ResponseBodyError).error).toBe('invalid_grant')
+  // Revoking a token that is not one of ours is still a 200 (RFC 7009 §2.2).
+  await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, oauth.None(), 'not-ours', options))
+}
