@@ -10,7 +10,7 @@ import { toStorageError } from './errors.js'
 export interface MigrateOptions extends TableOptions {
   /**
    * How long to wait for another process's migration to finish, in milliseconds. Default 60000.
-   * (PostgreSQL `lock_timeout`, MySQL `GET_LOCK` timeout, SQLite `busy_timeout`.)
+   * (PostgreSQL `lock_timeout`, MySQL `GET_LOCK` timeout, SQLite `BEGIN IMMEDIATE` retries.)
    */
   readonly lockTimeoutMs?: number
 }
@@ -199,8 +199,7 @@ export async function migrate(db: AnyKysely, options: MigrateOptions): Promise<M
         })
       case 'sqlite':
         return await db.connection().execute(async (conn) => {
-          await sql.raw(`PRAGMA busy_timeout = ${lockTimeoutMs}`).execute(conn)
-          await sql`BEGIN IMMEDIATE`.execute(conn)
+          await beginImmediate(conn, lockTimeoutMs)
           try {
             const result = await applyPending(conn, table, names)
             await sql`COMMIT`.execute(conn)
@@ -217,6 +216,31 @@ export async function migrate(db: AnyKysely, options: MigrateOptions): Promise<M
     }
   } catch (error) {
     throw toStorageError('migrate', table.label, error)
+  }
+}
+
+/**
+ * `BEGIN IMMEDIATE`, retried without blocking. better-sqlite3 is synchronous: its busy timeout
+ * would freeze the event loop, and with it a second connection of this same process that holds
+ * the lock and needs the loop to commit. So the wait happens here, between attempts.
+ */
+async function beginImmediate(conn: AnyKysely, lockTimeoutMs: number): Promise<void> {
+  const before = await sql<{ timeout: unknown }>`PRAGMA busy_timeout`.execute(conn)
+  const restore = Number(before.rows[0]?.timeout ?? 0)
+  await sql.raw('PRAGMA busy_timeout = 0').execute(conn)
+  try {
+    const deadline = Date.now() + lockTimeoutMs
+    for (;;) {
+      try {
+        await sql`BEGIN IMMEDIATE`.execute(conn)
+        return
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    }
+  } finally {
+    await sql.raw(`PRAGMA busy_timeout = ${Number.isSafeInteger(restore) ? restore : 0}`).execute(conn)
   }
 }
 

@@ -38,13 +38,18 @@ export function openMysql(url: string, connectionLimit = 10): AnyKysely {
 /** A SQLite database in a fresh temporary file; `remove` deletes the file (after `db.destroy()`). */
 export function openSqlite(): { db: AnyKysely; file: string; remove: () => void } {
   const file = join(tmpdir(), `auth-storage-sql-${randomBytes(6).toString('hex')}.sqlite`)
-  const database = new Database(file)
-  database.pragma('journal_mode = WAL')
-  const db = new Kysely({ dialect: new SqliteDialect({ database }) })
+  const db = openSqliteFile(file)
   const remove = () => {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true })
   }
   return { db, file, remove }
+}
+
+/** Another connection to the SQLite file `file` (WAL mode, better-sqlite3's 5 s busy timeout). */
+export function openSqliteFile(file: string): AnyKysely {
+  const database = new Database(file)
+  database.pragma('journal_mode = WAL')
+  return new Kysely({ dialect: new SqliteDialect({ database }) })
 }
 
 /** Drops a families table and forgets its migrations. */
