@@ -110,6 +110,16 @@ export function createEngine(options: EngineOptions): Engine {
       }
       const now = ctx.clock.now()
       const result = await ctx.codec.verify(token, now)
+      if (result.ok && ctx.revocations !== undefined) {
+        const revocation = ctx.revocations.check(result.claims.sid, now)
+        if (revocation === 'revoked') return failure('ERR_ACCESS_TOKEN_REVOKED', 'the session has ended; log in again')
+        if (revocation === 'stale') {
+          throw new AuthError(
+            'ERR_STORAGE_UNAVAILABLE',
+            'the revocation feed has not been heard within its staleness bound; refusing access tokens until it is',
+          )
+        }
+      }
       const maxAuthAge = verifyOptions?.maxAuthAge
       if (result.ok && maxAuthAge !== undefined) {
         let maxAge = maxAuthAges.get(maxAuthAge)

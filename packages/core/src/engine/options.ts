@@ -3,6 +3,8 @@ import { deriveKeyRing } from '../keys/derive.js'
 import { createKeyRing } from '../keys/key-ring.js'
 import type { KeyRingInput } from '../keys/types.js'
 import { resolvePolicy } from '../policy/policy.js'
+import { emitRevocations } from '../revocation/emit-revocations.js'
+import type { RevokedFamilies } from '../revocation/types.js'
 import { createAccessTokenCodec } from '../tokens/access-token.js'
 import type { KeyRing } from '../tokens/types.js'
 import { createEmitter } from './emit.js'
@@ -18,6 +20,8 @@ export interface EngineContext extends PairContext {
   readonly clock: Clock
   readonly emit: ReturnType<typeof createEmitter>
   readonly maxRetries: number
+  /** `EngineOptions.revocations`: the set `verifyAccess` checks (opt-in). */
+  readonly revocations: RevokedFamilies | undefined
 }
 
 const systemClock: Clock = { now: () => Date.now() }
@@ -55,6 +59,13 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
     bad('accessTokenCache must be false or { max }')
   }
 
+  const revocations = options.revocations
+  if (
+    revocations !== undefined &&
+    (typeof revocations?.check !== 'function' || typeof revocations.add !== 'function')
+  ) {
+    bad('revocations must come from createRevokedFamilies({ feed })')
+  }
   const policy = resolvePolicy(options.policy)
   const keyRing = resolveKeys(options, bad)
   const codec = createAccessTokenCodec({
@@ -69,7 +80,9 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
     store: guardStore(store),
     clock,
     random,
-    emit: createEmitter(onEvent),
+    emit:
+      revocations === undefined ? createEmitter(onEvent) : emitRevocations(createEmitter(onEvent), revocations, policy),
+    revocations,
     maxRetries,
     policy,
     keyRing,

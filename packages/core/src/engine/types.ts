@@ -3,6 +3,7 @@ import type { AuthEventHandler } from '../events/index.js'
 import type { JWKS, KeyRingInput, SigningAlgorithm } from '../keys/types.js'
 import type { FamilyMeta, FamilyRecord, RevocationReason } from '../machine/types.js'
 import type { Duration, LifetimePolicy, PolicyInput } from '../policy/policy.js'
+import type { RevokedFamilies } from '../revocation/types.js'
 import type { KeyRing } from '../tokens/types.js'
 import type { FamilyStore } from './store.js'
 
@@ -197,6 +198,17 @@ export interface EngineOptions {
    * Like flask-jwt-extended's `additional_claims_loader`. Keep it fast: it runs on every refresh.
    */
   readonly claims?: (family: FamilySummary) => Record<string, unknown> | Promise<Record<string, unknown>>
+  /**
+   * Opt-in: revocation that reaches every node before access tokens expire. Access tokens are
+   * stateless, so without this a revoked family's access tokens pass until their `exp`. With it,
+   * every revocation (revoke, revokeAll, reuse detection, expiry) is added to this set and
+   * published on its feed, and `verifyAccess` refuses an access token of a revoked family with
+   * `ERR_ACCESS_TOKEN_REVOKED`: one Map lookup after the signature check, no store round trip.
+   * When the feed has been unheard for longer than its staleness bound, `verifyAccess` throws
+   * `AuthError('ERR_STORAGE_UNAVAILABLE')` (fail closed; HTTP 503 with `Retry-After`).
+   * Build it with `createRevokedFamilies({ feed })`; see docs/operations.md.
+   */
+  readonly revocations?: RevokedFamilies
 }
 
 /** Re-exported for the engine factory's options. */
