@@ -1,6 +1,8 @@
 import { contractSuite } from './suites/contract.js'
 import { corruptSuite } from './suites/corrupt.js'
+import { engineSuite } from './suites/engine.js'
 import { expirySuite } from './suites/expiry.js'
+import { modelSuite } from './suites/model.js'
 import { racesSuite } from './suites/races.js'
 import type { ConformanceOptions } from './types.js'
 
@@ -30,4 +32,6 @@ export function runStoreConformance(options: ConformanceOptions): void {
   expirySuite(options)
   racesSuite(options)
   corruptSuite(options)
+  engineSuite(options)
+  modelSuite(options)
 }

@@ -1,8 +1,10 @@
 import { isAuthError } from '@auth/core'
 import { describe, expect, it } from 'vitest'
+import { suiteEngine } from '../engine-harness.js'
 import { expectAuthError, optedOut, withHarness } from '../harness.js'
 import { makeRecord, newSubject, rotate } from '../records.js'
 import type { ConformanceOptions, CorruptionKind } from '../types.js'
+import { thrownCode } from './engine.js'
 
 const KINDS: readonly CorruptionKind[] = ['garbage', 'missing_field', 'wrong_type']
 
@@ -56,6 +58,26 @@ export function corruptSuite(options: ConformanceOptions): void {
         // overwrite the corrupt record; then what it wrote must be exactly `next`.
         if (outcome === 'ok') expect(await inspect.raw(victim.id)).toEqual(next)
         else expect(await inspect.raw(victim.id)).toBe('corrupt')
+      })
+
+      test(`${kind}: the engine fails closed: refresh, revoke and list throw, and no token is issued`, async ({
+        store,
+        inspect,
+        clock,
+      }) => {
+        const { engine, events } = suiteEngine(store, clock)
+        const subject = newSubject()
+        const login = await engine.issue(subject)
+        await inspect.corrupt(login.familyId, kind)
+        events.length = 0
+        expect(await thrownCode(() => engine.refresh(login.refreshToken))).toEqual({ threw: 'ERR_STORAGE_CORRUPT' })
+        expect(await thrownCode(() => engine.revoke(login.familyId, 'logout'))).toEqual({
+          threw: 'ERR_STORAGE_CORRUPT',
+        })
+        expect(await thrownCode(() => engine.list(subject))).toEqual({ threw: 'ERR_STORAGE_CORRUPT' })
+        expect(await thrownCode(() => engine.revokeAll(subject))).toEqual({ threw: 'ERR_STORAGE_CORRUPT' })
+        expect(events).toEqual([])
+        expect(await inspect.raw(login.familyId)).toBe('corrupt')
       })
     }
   })
