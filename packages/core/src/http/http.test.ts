@@ -1,4 +1,5 @@
 import { parseSetCookie } from 'cookie'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 // Relative, not '@auth/storage-memory': a dev dependency from core on it would make the workspace
 // graph cyclic (storage-memory depends on core), which turbo refuses.
@@ -376,7 +377,8 @@ describe('bearer transport', () => {
       'POST',
       'ERR_METHOD_NOT_ALLOWED',
     ])
-    expect((await handle(http, { method: 'POST', path: '/auth/sessions' })).headers.allow).toBe('GET')
+    expect((await handle(http, { method: 'POST', path: '/auth/sessions' })).headers.allow).toBe('GET, HEAD')
+    expect((await handle(http, { method: 'HEAD', path: '/auth/jwks' })).status).toBe(200)
     expect((await handle(http, { method: 'GET', path: '/auth/sessions/x' })).headers.allow).toBe('DELETE')
     for (const path of [
       '/auth',
@@ -766,5 +768,86 @@ describe('createAuthHttp options', () => {
     const { response } = await http.login(request({ path: '/login' }), 'alice')
     expect(response.cookies.map((c) => parseSetCookie(c).name)).toEqual(['access_token', 'refresh_token', 'csrf_token'])
     expect(response.cookies.join()).not.toContain('Secure')
+  })
+})
+
+describe('hostile input', () => {
+  it('no request, however malformed, gets a 5xx, a throw or a stack trace', async () => {
+    const { http, errors } = setup({ transport: 'cookie', tokenLocations: ['cookie', 'header', 'body'] })
+    const { pair } = await http.login(request({ path: '/login' }), 'alice')
+    const token = fc.constantFrom(
+      pair.accessToken,
+      pair.refreshToken,
+      `${pair.refreshToken.slice(0, -2)}xx`,
+      'a.b.c',
+      '',
+    )
+    const text = fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }), token)
+    const routes = [
+      'refresh',
+      'logout',
+      'logout-all',
+      'sessions',
+      `sessions/${pair.familyId}`,
+      'sessions/%ZZ',
+      'revoke',
+      'jwks',
+    ]
+    const arbitrary = fc.record({
+      method: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'HEAD', 'OPTIONS', 'BREW'),
+      path: fc.oneof(
+        fc.constantFrom(...routes).map((r) => `/auth/${r}`),
+        text.map((t) => `/auth/${t}`),
+      ),
+      authorization: fc.option(
+        fc.oneof(
+          token.map((t) => `Bearer ${t}`),
+          text,
+        ),
+        { nil: undefined },
+      ),
+      cookie: fc.option(
+        fc.oneof(
+          token.map((t) => `__Host-access_token=${t}; __Secure-refresh_token=${t}; __Host-csrf_token=c`),
+          text,
+        ),
+        { nil: undefined },
+      ),
+      csrf: fc.option(fc.oneof(fc.constant('c'), text), { nil: undefined }),
+      contentType: fc.option(
+        fc.oneof(fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain'), text),
+        { nil: undefined },
+      ),
+      body: fc.option(
+        fc.oneof(
+          text,
+          fc.json({ maxDepth: 4 }),
+          token.map((t) => JSON.stringify({ refresh_token: t, token: t, access_token: t })),
+          token.map((t) => `grant_type=refresh_token&refresh_token=${t}&token=${t}`),
+        ),
+        { nil: undefined },
+      ),
+    })
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async (r) => {
+        const headers: Record<string, string> = {}
+        if (r.authorization !== undefined) headers.authorization = r.authorization
+        if (r.cookie !== undefined) headers.cookie = r.cookie
+        if (r.csrf !== undefined) headers['x-csrf-token'] = r.csrf
+        const call: Call = {
+          method: r.method,
+          path: r.path,
+          headers,
+          ...(r.body === undefined ? {} : { raw: { text: r.body, ...(r.contentType ? { type: r.contentType } : {}) } }),
+        }
+        const response = await http.handle(request(call))
+        if (response === null) return
+        expect(response.status, JSON.stringify(r)).toBeLessThan(500)
+        expect(JSON.stringify(response)).not.toMatch(/\n\s+at |Error:/)
+        for (const value of Object.values(response.headers)) expect(value).toMatch(/^[\x20-\x7e]*$/)
+      }),
+      { numRuns: 500 },
+    )
+    expect(errors).toEqual([])
   })
 })

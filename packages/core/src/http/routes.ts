@@ -42,9 +42,11 @@ export async function handleRequest(
   const match = matchRoute(ctx.prefix, request.path)
   if (match === null) return null
   const method = request.method.toUpperCase()
-  const handler = match.route.methods[method]
+  // HEAD is answered wherever GET is (RFC 9110 §9.3.2); the server drops the body.
+  const handler = match.route.methods[method] ?? (method === 'HEAD' ? match.route.methods.GET : undefined)
   if (handler === undefined) {
-    const allow = Object.keys(match.route.methods).join(', ')
+    const methods = Object.keys(match.route.methods)
+    const allow = (methods.includes('GET') ? [...methods, 'HEAD'] : methods).join(', ')
     return failureResponse('ERR_METHOD_NOT_ALLOWED', `use ${allow}`, { realm: ctx.realm, headers: { allow } })
   }
   try {
