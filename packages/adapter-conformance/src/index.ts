@@ -1,1 +1,13 @@
-export {}
+// Private: the shared HTTP suite. The apps, the scenarios and the harness, for the suite itself and the benchmarks.
+export { expressAdapter } from './apps/express.js'
+export { fastifyAdapter } from './apps/fastify.js'
+export { honoAdapter } from './apps/hono.js'
+export type { Reply, SendOptions } from './client.js'
+export { CookieJar, send } from './client.js'
+export type { AdapterUnderTest, RunningApp } from './harness.js'
+export { ADMIN_MAX_AUTH_AGE } from './harness.js'
+export { runOAuthClient } from './oauth-client.js'
+export type { Scenario } from './scenarios.js'
+export { SCENARIOS } from './scenarios.js'
+export type { Client, SuiteContext } from './suite.js'
+export { expectNoLeak, expectSafe, startSuite } from './suite.js'
