@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises'
+import type { FamilyRecord } from '@auth/core'
+import { runStoreConformance } from '@auth/storage-conformance'
+import { expect, it } from 'vitest'
+import { createJsonMapStore } from './example-driver.js'
+
+// The worked example of docs/storage/writing-a-driver.md, run through the whole suite.
+runStoreConformance({
+  name: 'example json-map driver',
+  expiry: 'purge',
+  setup: async () => {
+    const store = createJsonMapStore()
+    return {
+      store,
+      inspect: {
+        async raw(id) {
+          const json = store.rows.get(id)
+          if (json === undefined) return null
+          try {
+            const record = JSON.parse(json) as FamilyRecord
+            return typeof record.generation === 'number' && typeof record.nonce === 'string' ? record : 'corrupt'
+          } catch {
+            return 'corrupt'
+          }
+        },
+        async corrupt(id, kind) {
+          const record = JSON.parse(store.rows.get(id) as string) as Record<string, unknown>
+          if (kind === 'garbage') store.rows.set(id, '{"not json')
+          else if (kind === 'missing_field') store.rows.set(id, JSON.stringify({ ...record, nonce: undefined }))
+          else store.rows.set(id, JSON.stringify({ ...record, generation: String(record.generation) }))
+        },
+      },
+      cleanup: async () => store.rows.clear(),
+    }
+  },
+})
+
+it('the guide quotes this driver exactly as it is', async () => {
+  const guide = await readFile(new URL('../../../docs/storage/writing-a-driver.md', import.meta.url), 'utf8')
+  const driver = await readFile(new URL('./example-driver.ts', import.meta.url), 'utf8')
+  const test = await readFile(new URL('./example-driver.test.ts', import.meta.url), 'utf8')
+  const blocks = [...guide.matchAll(/```ts(?: ignore)?\n([\s\S]*?)```/g)].map((m) => m[1])
+  expect(blocks).toContain(driver)
+  // The test's conformance call, up to this check, is quoted too.
+  expect(blocks).toContain(test.slice(0, test.indexOf("\nit('the guide")))
+})
