@@ -1,5 +1,6 @@
 import type { CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore } from '@auth/core'
 import { AuthError } from '@auth/core'
+import { sql } from 'kysely'
 import type { AnyKysely, TableOptions } from './config.js'
 import { assertKysely, resolveTable, scoped } from './config.js'
 import { isDuplicateKey, toStorageError } from './errors.js'
@@ -146,13 +147,16 @@ export function createSqlStore(options: SqlStoreOptions): SqlStore {
           for (const column of MUTABLE) set[column] = row[column]
           // The one atomic decision. `subject` in the WHERE: a write can never move a family to
           // another subject, even by mistake.
-          const result = await db
+          let update = db
             .updateTable(name)
             .set(set)
             .where('id', '=', id)
             .where('subject', '=', row.subject)
             .where('version', '=', expectedVersion)
-            .executeTakeFirst({ signal })
+          // MySQL's PAD SPACE collations would let 'a ' match the row of 'a'; a binary comparison
+          // (on top of the indexed one) makes the match exact.
+          if (dialect === 'mysql') update = update.where(sql<boolean>`CAST(id AS BINARY) = CAST(${id} AS BINARY)`)
+          const result = await update.executeTakeFirst({ signal })
           if (result.numUpdatedRows === 1n) return { ok: true }
           if (result.numUpdatedRows !== 0n) {
             throw new AuthError('ERR_STORAGE_CORRUPT', `storage-sql: ${label} holds more than one row for one id`)
