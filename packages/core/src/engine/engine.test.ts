@@ -114,11 +114,11 @@ describe('engine: login, then refresh', () => {
     }
   })
 
-  it('replaces the family’s meta on rotation when the refresh brings one', async () => {
+  it('merges the refresh’s meta into the family’s on rotation', async () => {
     const { engine, store } = setup()
-    const login = await engine.issue('alice', { meta: { ip: '10.0.0.1' } })
+    const login = await engine.issue('alice', { meta: { ip: '10.0.0.1', device: 'laptop' } })
     await engine.refresh(login.refreshToken, { meta: { ip: '10.0.0.2' } })
-    expect((await stored(store, login.familyId)).meta).toEqual({ ip: '10.0.0.2' })
+    expect((await stored(store, login.familyId)).meta).toEqual({ ip: '10.0.0.2', device: 'laptop' })
   })
 })
 

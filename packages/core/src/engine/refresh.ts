@@ -42,7 +42,12 @@ function planRefresh(
   const decision = decide(family, { type: 'refresh', generation, now, binding: request.binding }, ctx.policy)
   switch (decision.type) {
     case 'rotated': {
-      const next = request.meta === undefined ? decision.next : { ...decision.next, meta: request.meta }
+      // Merged, not replaced: what the login recorded (a device name) survives, while what the
+      // refreshing request says (user agent, IP) shows where the family was last used.
+      const next =
+        request.meta === undefined
+          ? decision.next
+          : { ...decision.next, meta: { ...decision.next.meta, ...request.meta } }
       return {
         write: next,
         async after() {

@@ -117,7 +117,7 @@ export interface IssueOptions {
 export interface RefreshOptions {
   /** The presenter's binding under `policy.graceBinding` (the http layer computes it). */
   readonly binding?: string | null
-  /** Replaces the family's meta on rotation (e.g. a new IP). */
+  /** Merged into the family's meta on rotation (e.g. a new IP); keys it does not name keep their login-time values. */
   readonly meta?: FamilyMeta
   /** The app's own claims for the new access token (default: none). */
   readonly claims?: Record<string, unknown>
