@@ -1,4 +1,4 @@
-import type { AuthRequest, AuthResponse, RequestBody } from '@auth/core/http'
+import { type AuthRequest, type AuthResponse, type RequestBody, readLimitedBody } from '@auth/core/http'
 import type { Context } from 'hono'
 
 const NO_BODY: RequestBody = { kind: 'none' }
@@ -10,7 +10,7 @@ export type ClientIp = (c: Context) => string | undefined
 export function routeBody(c: Context): RequestBody {
   const stream = c.req.raw.body
   if (stream === null) return NO_BODY
-  return { kind: 'raw', read: (limit) => readStream(stream, limit) }
+  return { kind: 'raw', read: (limit) => readLimitedBody(stream, limit) }
 }
 
 /** Hono context -> the framework-neutral request. Guards get no body: reading it would take it from the app. */
@@ -33,41 +33,4 @@ export function toResponse(response: AuthResponse): Response {
   if (response.body === null) return new Response(null, { status: response.status, headers })
   if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8')
   return new Response(JSON.stringify(response.body), { status: response.status, headers })
-}
-
-/**
- * Reads a Web stream, holding at most `limit` bytes. Past the limit it returns null at once and
- * lets the rest drain unbuffered in the background, so the client still reads the 413 (servers
- * such as @hono/node-server close a connection whose request body was left unread).
- */
-async function readStream(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | null> {
-  const reader = stream.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      void drain(reader)
-      return null
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
-}
-
-/** Reads and discards the rest of a stream; a broken stream just ends the draining. */
-async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
-  try {
-    for (;;) if ((await reader.read()).done) return
-  } catch {
-    // The client went away: nothing left to drain.
-  }
 }

@@ -59,7 +59,7 @@ describe('engine claims loader', () => {
         issuer: 'https://auth.example.test',
         audience: 'api',
         secret: 'an-example-secret-of-at-least-32-characters',
-        claims: 'nope' as unknown as EngineOptions['claims'],
+        claims: 'nope' as unknown as NonNullable<EngineOptions['claims']>,
       }),
     ).toThrow(AuthError)
   })

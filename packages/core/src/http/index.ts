@@ -7,6 +7,7 @@ export { toHttpError } from './errors-to-http.js'
 export { parseBearer } from './extract.js'
 export { createAuthHttp } from './http.js'
 export type { AuthHttpOptions, Transport } from './options.js'
+export { readLimitedBody } from './read-body.js'
 export type { SessionView } from './routes.js'
 export type {
   AuthHttp,
