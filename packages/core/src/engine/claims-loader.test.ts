@@ -16,7 +16,14 @@ function engineWith(claims: EngineOptions['claims']) {
     clock,
     random: createSeededRandom(3),
     policy: { graceBinding: 'none' },
-    ...(claims === undefined ? {} : { claims: (f: FamilySummary) => (seen.push(f), claims(f)) }),
+    ...(claims === undefined
+      ? {}
+      : {
+          claims: (f: FamilySummary) => {
+            seen.push(f)
+            return claims(f)
+          },
+        }),
   })
   return { engine, clock, seen }
 }
