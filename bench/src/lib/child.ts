@@ -1,0 +1,57 @@
+import { type ChildProcess, fork, spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { BENCH_DIR } from './results.js'
+
+/** Node flags every benchmark child runs with: workspace sources through tsx. */
+export const TS_FLAGS = ['--conditions=@auth/source', '--import', 'tsx']
+
+/** Runs `bench/src/<script>` in a child Node; resolves with its stdout, rejects on a non-zero exit. */
+export function runScript(script: string, args: readonly string[] = [], nodeFlags: readonly string[] = []): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...TS_FLAGS, ...nodeFlags, join(BENCH_DIR, 'src', script), ...args], {
+      cwd: BENCH_DIR,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    })
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+    })
+    child.on('error', reject)
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve(out)
+      else reject(new Error(`${script} ${args.join(' ')} exited with ${code ?? signal}`))
+    })
+  })
+}
+
+/** Forks `bench/src/<script>` with an IPC channel (for the app servers). */
+export function forkScript(script: string, args: readonly string[] = []): ChildProcess {
+  return fork(join(BENCH_DIR, 'src', script), [...args], {
+    cwd: BENCH_DIR,
+    execArgv: TS_FLAGS,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: process.env,
+  })
+}
+
+/** Waits for the first IPC message of `type` (an `error` message or an exit rejects). */
+export function nextMessage<T extends { type: string }>(child: ChildProcess, type: string, timeoutMs = 300_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`no "${type}" message within ${timeoutMs} ms`)), timeoutMs)
+    const onMessage = (message: { type: string; message?: string }) => {
+      if (message.type === type) done(undefined, message as T)
+      else if (message.type === 'error') done(new Error(`server: ${message.message}`))
+    }
+    const onExit = (code: number | null) => done(new Error(`server exited (${code}) while waiting for "${type}"`))
+    function done(error?: Error, value?: T) {
+      clearTimeout(timer)
+      child.off('message', onMessage)
+      child.off('exit', onExit)
+      if (error) reject(error)
+      else resolve(value as T)
+    }
+    child.on('message', onMessage)
+    child.on('exit', onExit)
+  })
+}

@@ -1,0 +1,100 @@
+// HTTP: each adapter in its own server process, autocannon in another, concurrency 32, a
+// warm-up then a fixed duration. Bare route vs protected route in the same run; the login
+// helper; the refresh route with pre-issued refresh tokens, each presented once.
+import { rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { forkScript, nextMessage, runScript } from '../lib/child.js'
+import { ADAPTERS, type AdapterName, BENCH_USER_AGENT, type LoadResult, type LoadSpec } from '../lib/http-config.js'
+import { modeFromArgv, note, writeResult } from '../lib/results.js'
+import { STORE_LABELS, type StoreKind, skipReason } from '../lib/stores.js'
+
+export type Scenario = 'bare' | 'protected' | 'login' | 'refresh'
+
+export interface HttpRow {
+  readonly adapter: AdapterName
+  readonly store: StoreKind
+  readonly scenario: Scenario
+  readonly result: LoadResult
+}
+
+export interface HttpResult {
+  readonly mode: string
+  readonly connections: number
+  readonly warmupSec: number
+  readonly durationSec: number
+  readonly rows: HttpRow[]
+  readonly skipped: string[]
+}
+
+const mode = modeFromArgv()
+const quick = mode === 'quick'
+const CONNECTIONS = 32
+const warmupSec = 1
+const durationSec = quick ? 2 : 4
+const adapters: readonly AdapterName[] = quick ? ['fastify'] : ADAPTERS
+const stores: StoreKind[] = []
+const skipped: string[] = []
+for (const kind of ['memory', 'redis'] as const) {
+  const reason = skipReason(kind)
+  if (reason) {
+    note(reason)
+    skipped.push(reason)
+  } else if (!(quick && kind === 'memory')) stores.push(kind)
+}
+
+const rows: HttpRow[] = []
+const specFile = join(tmpdir(), `auth-bench-load-${process.pid}.json`)
+const tokensFile = join(tmpdir(), `auth-bench-tokens-${process.pid}.txt`)
+const baseHeaders = { 'user-agent': BENCH_USER_AGENT }
+
+try {
+  for (const store of stores) {
+    for (const adapter of adapters) {
+      note(`http: ${adapter} on ${STORE_LABELS[store]}`)
+      const server = forkScript('http/server.ts', ['--adapter', adapter, '--store', store])
+      try {
+        const { url } = await nextMessage<{ type: 'ready'; url: string }>(server, 'ready', 60_000)
+        server.send({ type: 'access' })
+        const { token } = await nextMessage<{ type: 'access'; token: string }>(server, 'access')
+        const load = async (scenario: Scenario, spec: Omit<LoadSpec, 'url' | 'connections' | 'warmupSec' | 'durationSec'>) => {
+          const full: LoadSpec = { url, connections: CONNECTIONS, warmupSec, durationSec, ...spec }
+          writeFileSync(specFile, JSON.stringify(full))
+          const out = await runScript('http/load.ts', [specFile])
+          const result = JSON.parse(out.trim().split('\n').pop() as string) as LoadResult
+          note(
+            `  ${scenario.padEnd(9)} ${Math.round(result.reqPerSec).toLocaleString('en-US').padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}${result.exhausted ? ' (token pool ran out)' : ''}`,
+          )
+          rows.push({ adapter, store, scenario, result })
+          return result
+        }
+        await load('bare', { method: 'GET', path: '/bare', headers: baseHeaders })
+        await load('protected', {
+          method: 'GET',
+          path: '/protected',
+          headers: { ...baseHeaders, authorization: `Bearer ${token}` },
+        })
+        const login = await load('login', { method: 'POST', path: '/login', headers: baseHeaders })
+        // Enough single-use tokens for the warm-up and the run: refresh does at least the work of a login.
+        const pool = Math.min(120_000, Math.max(4000, Math.ceil(login.reqPerSec * (warmupSec + durationSec) * 1.6)))
+        server.send({ type: 'issue', n: pool, file: tokensFile })
+        await nextMessage(server, 'issued')
+        await load('refresh', {
+          method: 'POST',
+          path: '/auth/refresh',
+          headers: { ...baseHeaders, 'content-type': 'application/json' },
+          tokensFile,
+          bodyFormat: 'json',
+        })
+      } finally {
+        server.send({ type: 'stop' })
+        await new Promise((resolve) => server.once('exit', resolve))
+      }
+    }
+  }
+} finally {
+  rmSync(specFile, { force: true })
+  rmSync(tokensFile, { force: true })
+}
+
+writeResult('http', { mode, connections: CONNECTIONS, warmupSec, durationSec, rows, skipped } satisfies HttpResult)
