@@ -57,9 +57,15 @@ let refreshing = null
 
 /** POST /auth/refresh: rotates the family; the browser stores the new cookies. */
 function refresh() {
-  refreshing ??= send('POST', `${AUTH}/refresh`).finally(() => {
-    refreshing = null
-  })
+  refreshing ??= send('POST', `${AUTH}/refresh`)
+    .then((result) => {
+      // A refused refresh ends the session in this browser (the server also deleted the cookies).
+      if (result.status >= 400 && result.status < 500) showSignedOut(result.code)
+      return result
+    })
+    .finally(() => {
+      refreshing = null
+    })
   return refreshing
 }
 
@@ -71,11 +77,10 @@ function refresh() {
 async function api(method, path, body) {
   const first = await send(method, path, body)
   if (first.status !== 401 || first.code === 'ERR_AUTH_STALE') return first
+  // No CSRF cookie means no refresh cookie either (they share a lifetime): nothing to refresh.
+  if (csrfToken() === null) return first
   const refreshed = await refresh()
-  if (refreshed.status !== 200) {
-    showSignedOut(refreshed.code)
-    return refreshed
-  }
+  if (refreshed.status !== 200) return refreshed
   return send(method, path, body)
 }
 
@@ -87,6 +92,7 @@ async function loadMe() {
 }
 
 async function login(username) {
+  $('signed-out-reason').textContent = ''
   const result = await send('POST', '/login', { username })
   if (result.status === 200) await loadMe()
   else $('signed-out-reason').textContent = `login refused: ${result.code}`
@@ -148,7 +154,10 @@ function showSignedOut(reason) {
   $('signed-out').hidden = false
   $('status').textContent = 'signed out'
   $('status').className = 'pill bad'
-  $('signed-out-reason').textContent = reason ? `Signed out: ${reason}` : ''
+  // Keep the first, telling reason (say ERR_REFRESH_TOKEN_REVOKED) over the "no cookie left" that follows it.
+  const reasonBox = $('signed-out-reason')
+  const followUp = /^ERR_(ACCESS|REFRESH)_TOKEN_MISSING$/.test(reason ?? '')
+  if (reason && !(followUp && reasonBox.textContent)) reasonBox.textContent = `Signed out: ${reason}`
 }
 
 function showCookies() {
