@@ -1,11 +1,12 @@
 import { type AuthEvent, createEngine, type Engine, type RefreshResult, type TokenPair } from '@auth/core'
 import { createManualClock, serviceUrl } from '@auth/core/testing'
 import { newSubject, runStoreConformance, SUITE_POLICY } from '@auth/storage-conformance'
-import type { Cluster } from 'ioredis'
+import { type Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RedisStore } from '../src/index.js'
+import { createRedisRevocationFeed, type RedisStore } from '../src/index.js'
 import { COMPARE_AND_SET, CREATE, INDEX_ADD, INDEX_LIST } from '../src/scripts.js'
 import { clusterHarness, keysByNode, type LocalCluster, redisBinaries, startCluster } from './cluster-harness.js'
+import { randomPrefix } from './redis-harness.js'
 
 // Gated on REDIS_URL too, so that it belongs to the "needs Redis" set (CI sets it and fails on skips),
 // although the Cluster is a private one this file starts and stops: the shared Redis is never touched.
@@ -157,6 +158,50 @@ describe.skipIf(!url || !binaries)('redis cluster (3 masters, started by this fi
       expect(events.filter((e) => e.type === 'rotated')).toHaveLength(2 * picked.length)
     } finally {
       await harness.cleanup()
+    }
+  })
+
+  it('revocation feed: a revocation published through the Cluster reaches a subscriber on every master', async () => {
+    const prefix = `${randomPrefix()}-feed`
+    const heard = new Map<number, string[]>(local.ports.map((port) => [port, []]))
+    const feeds = local.ports.map((port) =>
+      createRedisRevocationFeed({
+        client: cluster,
+        prefix,
+        subscriber: () => new Redis({ host: '127.0.0.1', port, lazyConnect: true }),
+      }),
+    )
+    const unsubscribes: (() => Promise<void>)[] = []
+    try {
+      for (const [i, feed] of feeds.entries()) {
+        const port = local.ports[i] as number
+        let connected!: () => void
+        const ready = new Promise<void>((resolve) => (connected = resolve))
+        unsubscribes.push(
+          await feed.subscribe(
+            (familyId) => heard.get(port)?.push(familyId),
+            (state) => state === 'connected' && connected(),
+          ),
+        )
+        await ready
+      }
+      const logOwner = await ownerOf((feeds[0] as (typeof feeds)[number]).logKey)
+      const until = Date.now() + 60_000
+      await (feeds[0] as (typeof feeds)[number]).publish('family-on-the-cluster', until)
+      const deadline = Date.now() + 5_000
+      while ([...heard.values()].some((ids) => ids.length === 0) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      // Every master's subscriber heard it, including the two that do not hold the log's slot.
+      for (const [port, ids] of heard)
+        expect(ids, `subscriber on ${port} (log on ${logOwner})`).toEqual(['family-on-the-cluster'])
+      for (const feed of feeds) {
+        expect(await feed.listRevoked(Date.now())).toEqual([{ familyId: 'family-on-the-cluster', until }])
+      }
+    } finally {
+      for (const unsubscribe of unsubscribes) await unsubscribe()
+      for (const feed of feeds) await feed.close()
+      await cluster.unlink((feeds[0] as (typeof feeds)[number]).logKey)
     }
   })
 })
