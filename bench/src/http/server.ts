@@ -110,7 +110,10 @@ async function start(name: AdapterName, http: AuthHttp): Promise<Started> {
       const app = Fastify({ logger: false })
       await app.register(authPlugin, { http })
       app.get('/bare', async () => ({ ok: true, sub: 'anonymous' }))
-      app.get('/protected', { preHandler: app.requireAuth() }, async (request) => ({ ok: true, sub: request.auth?.sub }))
+      app.get('/protected', { preHandler: app.requireAuth() }, async (request) => ({
+        ok: true,
+        sub: request.auth?.sub,
+      }))
       app.post('/login', async (_request, reply) => reply.login(nextSubject()))
       const url = await app.listen({ port: 0, host: '127.0.0.1' })
       return { url, close: () => app.close() }
@@ -140,4 +143,3 @@ async function start(name: AdapterName, http: AuthHttp): Promise<Started> {
     }
   }
 }
-

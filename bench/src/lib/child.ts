@@ -6,7 +6,11 @@ import { BENCH_DIR } from './results.js'
 export const TS_FLAGS = ['--conditions=@auth/source', '--import', 'tsx']
 
 /** Runs `bench/src/<script>` in a child Node; resolves with its stdout, rejects on a non-zero exit. */
-export function runScript(script: string, args: readonly string[] = [], nodeFlags: readonly string[] = []): Promise<string> {
+export function runScript(
+  script: string,
+  args: readonly string[] = [],
+  nodeFlags: readonly string[] = [],
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...TS_FLAGS, ...nodeFlags, join(BENCH_DIR, 'src', script), ...args], {
       cwd: BENCH_DIR,
@@ -36,7 +40,11 @@ export function forkScript(script: string, args: readonly string[] = []): ChildP
 }
 
 /** Waits for the first IPC message of `type` (an `error` message or an exit rejects). */
-export function nextMessage<T extends { type: string }>(child: ChildProcess, type: string, timeoutMs = 300_000): Promise<T> {
+export function nextMessage<T extends { type: string }>(
+  child: ChildProcess,
+  type: string,
+  timeoutMs = 300_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`no "${type}" message within ${timeoutMs} ms`)), timeoutMs)
     const onMessage = (message: { type: string; message?: string }) => {

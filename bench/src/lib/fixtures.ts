@@ -51,4 +51,3 @@ export function keyRingInput(key: BenchKey): KeyRingInput {
     : { kid: key.kid, alg: key.alg, privateKey: key.privateKey as KeyObject, publicKey: key.publicKey as KeyObject }
   return { signing: [signing], refresh: [{ kid: 'r1', secret: new Uint8Array(randomBytes(32)) }] }
 }
-

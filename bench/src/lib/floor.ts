@@ -1,4 +1,4 @@
-import { createHmac, type KeyObject, sign, timingSafeEqual, verify } from 'node:crypto'
+import { createHmac, createSecretKey, type KeyObject, sign, timingSafeEqual, verify } from 'node:crypto'
 import type { BenchKey } from './fixtures.js'
 
 /**
@@ -12,7 +12,8 @@ export function floorVerifier(key: BenchKey): (token: string) => Record<string, 
     const d1 = token.indexOf('.')
     const d2 = token.lastIndexOf('.')
     const signature = Buffer.from(token.slice(d2 + 1), 'base64url')
-    if (!check(Buffer.from(token.slice(0, d2)), signature)) return null
+    // latin1: the fastest string-to-bytes conversion, exact for a token's base64url characters.
+    if (!check(Buffer.from(token.slice(0, d2), 'latin1'), signature)) return null
     const payload = JSON.parse(Buffer.from(token.slice(d1 + 1, d2), 'base64url').toString('utf8'))
     return payload.exp * 1000 > Date.now() ? payload : null
   }
@@ -31,7 +32,8 @@ export function floorSigner(key: BenchKey): (claims: Record<string, unknown>) =>
 function signatureCheck(key: BenchKey): (input: Buffer, signature: Buffer) => boolean {
   switch (key.alg) {
     case 'HS256': {
-      const secret = key.secret as Buffer
+      // A KeyObject: node:crypto imports a raw Buffer secret again on every createHmac (several times slower).
+      const secret = createSecretKey(key.secret as Buffer)
       return (input, signature) => {
         const mac = createHmac('sha256', secret).update(input).digest()
         return mac.length === signature.length && timingSafeEqual(mac, signature)
@@ -55,16 +57,16 @@ function signatureCheck(key: BenchKey): (input: Buffer, signature: Buffer) => bo
 function signFunction(key: BenchKey): (input: string) => string {
   switch (key.alg) {
     case 'HS256': {
-      const secret = key.secret as Buffer
-      return (input) => createHmac('sha256', secret).update(input).digest('base64url')
+      const secret = createSecretKey(key.secret as Buffer)
+      return (input) => createHmac('sha256', secret).update(input, 'latin1').digest('base64url')
     }
     case 'ES256': {
       const options = { key: key.privateKey as KeyObject, dsaEncoding: 'ieee-p1363' as const }
-      return (input) => sign('sha256', Buffer.from(input), options).toString('base64url')
+      return (input) => sign('sha256', Buffer.from(input, 'latin1'), options).toString('base64url')
     }
     case 'EdDSA': {
       const privateKey = key.privateKey as KeyObject
-      return (input) => sign(null, Buffer.from(input), privateKey).toString('base64url')
+      return (input) => sign(null, Buffer.from(input, 'latin1'), privateKey).toString('base64url')
     }
     default: {
       const _never: never = key.alg

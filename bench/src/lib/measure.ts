@@ -27,7 +27,10 @@ export interface Candidate {
  * a burst of load from another process hits all of them alike. Each keeps its best round (the
  * least disturbed one: on a shared machine noise only ever slows a run down).
  */
-export async function measureSideBySide(candidates: readonly Candidate[], options: MeasureOptions): Promise<Measured[]> {
+export async function measureSideBySide(
+  candidates: readonly Candidate[],
+  options: MeasureOptions,
+): Promise<Measured[]> {
   const best = new Map<string, Measured>()
   // Warm every candidate up first (JIT tiers, key imports, caches), so the first measured is not penalised.
   for (const candidate of candidates) await measure(candidate.fn, { min_cpu_time: 50e6, warmup_samples: 4 })

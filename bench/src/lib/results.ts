@@ -14,16 +14,17 @@ export function modeFromArgv(argv: readonly string[] = process.argv): Mode {
   return argv.includes('--quick') ? 'quick' : 'full'
 }
 
-export function writeResult(section: string, data: unknown): string {
+/** Writes a section's JSON (one file per section and mode, so a quick run never overwrites a full one). */
+export function writeResult(section: string, data: unknown, mode: Mode = modeFromArgv()): string {
   mkdirSync(RESULTS_DIR, { recursive: true })
-  const file = join(RESULTS_DIR, `${section}.json`)
+  const file = join(RESULTS_DIR, `${section}-${mode}.json`)
   writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`)
   return file
 }
 
-export function readResult<T>(section: string): T | undefined {
+export function readResult<T>(section: string, mode: Mode = modeFromArgv()): T | undefined {
   try {
-    return JSON.parse(readFileSync(join(RESULTS_DIR, `${section}.json`), 'utf8')) as T
+    return JSON.parse(readFileSync(join(RESULTS_DIR, `${section}-${mode}.json`), 'utf8')) as T
   } catch {
     return undefined
   }

@@ -43,6 +43,8 @@ export interface BenchStore {
   readonly store: FamilyStore
   /** The bytes one family occupies as stored (JSON of the record, Redis MEMORY USAGE, the SQL row). */
   storedBytes(id: string): Promise<number>
+  /** SQL drivers: the Kysely instance and the table (for bulk fills). */
+  readonly sql?: { readonly db: AnyKysely; readonly table: string }
   /** Drops the table / keys / file this run created and closes connections. */
   close(): Promise<void>
 }
@@ -98,6 +100,7 @@ export async function openStore(kind: StoreKind, options: { readonly poolSize?: 
       return {
         kind,
         store,
+        sql: { db: opened.db, table },
         storedBytes: (id) => sqlRowBytes(opened.db, kind, table, id),
         async close() {
           await opened.db.schema.dropTable(table).ifExists().execute()
@@ -123,7 +126,11 @@ function requireUrl(variable: string): string {
 function openSql(dialect: SqlDialect, poolSize: number): { db: AnyKysely; remove: () => void } {
   switch (dialect) {
     case 'postgres': {
-      const pool = new pg.Pool({ connectionString: requireUrl('DATABASE_URL'), max: poolSize, connectionTimeoutMillis: 5000 })
+      const pool = new pg.Pool({
+        connectionString: requireUrl('DATABASE_URL'),
+        max: poolSize,
+        connectionTimeoutMillis: 5000,
+      })
       return { db: new Kysely({ dialect: new PostgresDialect({ pool }) }), remove: () => {} }
     }
     case 'mysql': {
@@ -152,16 +159,22 @@ function openSql(dialect: SqlDialect, poolSize: number): { db: AnyKysely; remove
 async function sqlRowBytes(db: AnyKysely, dialect: SqlDialect, table: string, id: string): Promise<number> {
   switch (dialect) {
     case 'postgres': {
-      const r = await sql<{ n: number }>`SELECT pg_column_size(t.*)::int AS n FROM ${sql.table(table)} t WHERE id = ${id}`.execute(db)
+      const r = await sql<{
+        n: number
+      }>`SELECT pg_column_size(t.*)::int AS n FROM ${sql.table(table)} t WHERE id = ${id}`.execute(db)
       return Number(r.rows[0]?.n ?? 0)
     }
     case 'mysql': {
       // No per-row size in MySQL/MariaDB: sum the stored length of every column.
-      const r = await sql<{ n: number }>`SELECT ${sql.raw(rowLengthSum('mysql'))} AS n FROM ${sql.table(table)} WHERE id = ${id}`.execute(db)
+      const r = await sql<{
+        n: number
+      }>`SELECT ${sql.raw(rowLengthSum('mysql'))} AS n FROM ${sql.table(table)} WHERE id = ${id}`.execute(db)
       return Number(r.rows[0]?.n ?? 0)
     }
     case 'sqlite': {
-      const r = await sql<{ n: number }>`SELECT ${sql.raw(rowLengthSum('sqlite'))} AS n FROM ${sql.table(table)} WHERE id = ${id}`.execute(db)
+      const r = await sql<{
+        n: number
+      }>`SELECT ${sql.raw(rowLengthSum('sqlite'))} AS n FROM ${sql.table(table)} WHERE id = ${id}`.execute(db)
       return Number(r.rows[0]?.n ?? 0)
     }
     default: {
@@ -202,8 +215,7 @@ export async function serverVersion(kind: StoreKind): Promise<string | undefined
   switch (kind) {
     case 'memory':
       return undefined
-    case 'sqlite':
-    {
+    case 'sqlite': {
       const memory = new Database(':memory:')
       const row = memory.prepare('select sqlite_version() as v').get() as { v: string }
       memory.close()

@@ -55,7 +55,9 @@ for (const kind of STORE_KINDS) {
           warmupMs,
           durationMs,
           async op(w) {
-            const i = w + concurrency * (cursor[w]++ % perWorker)
+            const turn = cursor[w] ?? 0
+            cursor[w] = turn + 1
+            const i = w + concurrency * (turn % perWorker)
             const result = await engine.refresh(tokens[i] as string)
             if (!result.ok || result.type !== 'rotated') return false
             tokens[i] = result.pair.refreshToken

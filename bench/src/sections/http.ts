@@ -57,7 +57,10 @@ try {
         const { url } = await nextMessage<{ type: 'ready'; url: string }>(server, 'ready', 60_000)
         server.send({ type: 'access' })
         const { token } = await nextMessage<{ type: 'access'; token: string }>(server, 'access')
-        const load = async (scenario: Scenario, spec: Omit<LoadSpec, 'url' | 'connections' | 'warmupSec' | 'durationSec'>) => {
+        const load = async (
+          scenario: Scenario,
+          spec: Omit<LoadSpec, 'url' | 'connections' | 'warmupSec' | 'durationSec'>,
+        ) => {
           const full: LoadSpec = { url, connections: CONNECTIONS, warmupSec, durationSec, ...spec }
           writeFileSync(specFile, JSON.stringify(full))
           const out = await runScript('http/load.ts', [specFile])

@@ -36,17 +36,28 @@ export interface MicroResult {
 }
 
 const mode = modeFromArgv()
-const options = mode === 'quick' ? { cpuMs: 150, rounds: 1 } : { cpuMs: 300, rounds: 3 }
+const quick = mode === 'quick'
+// Quick: verify only (the targets), one short round.
+const options = quick ? { cpuMs: 100, rounds: 1 } : { cpuMs: 300, rounds: 3 }
 const groups: MicroGroup[] = []
 
 for (const alg of ALGORITHMS) {
   const key = benchKey(alg)
   const keys = keyRingInput(key)
-  const uncached = createEngine({ store: createMemoryStore(), issuer: ISSUER, audience: AUDIENCE, keys, accessTokenCache: false })
+  const uncached = createEngine({
+    store: createMemoryStore(),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    keys,
+    accessTokenCache: false,
+  })
   const cached = createEngine({ store: createMemoryStore(), issuer: ISSUER, audience: AUDIENCE, keys })
   const pair = await uncached.issue('user-42', { meta: { userAgent: 'bench' } })
   const token = pair.accessToken
-  const claims = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>
+  const claims = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as Record<
+    string,
+    unknown
+  >
 
   // Everyone verifies the very same token, and must accept it.
   const floor = floorVerifier(key)
@@ -92,6 +103,7 @@ for (const alg of ALGORITHMS) {
     rows: await measureSideBySide(verify, options),
   })
 
+  if (quick) continue
   // Signing: the codec alone (what issue spends on the JWT), and the whole issue on the memory store.
   const codec = createAccessTokenCodec({ keyRing: createKeyRing(keys), issuer: ISSUER, audience: AUDIENCE, leeway: 0 })
   const floorSign = floorSigner(key)
@@ -104,10 +116,16 @@ for (const alg of ALGORITHMS) {
   const joseSignKey = key.secret ? new Uint8Array(key.secret) : key.privateKey
   const joseSign = () =>
     new SignJWT(claims).setProtectedHeader({ alg, typ: 'at+jwt', kid: key.kid }).sign(joseSignKey as Uint8Array)
-  const signedBy = { floor: floorSign(claims), codec: await codec.sign(claims as never), 'fast-jwt': fastSign(claims), jose: await joseSign() }
+  const signedBy = {
+    floor: floorSign(claims),
+    codec: await codec.sign(claims as never),
+    'fast-jwt': fastSign(claims),
+    jose: await joseSign(),
+  }
   for (const [name, signed] of Object.entries(signedBy)) {
     const verified = await uncached.verifyAccess(signed)
-    if (!verified.ok) throw new Error(`micro: ours refuses the ${alg} token ${name} signed: ${verified.code}: ${verified.message}`)
+    if (!verified.ok)
+      throw new Error(`micro: ours refuses the ${alg} token ${name} signed: ${verified.code}: ${verified.message}`)
   }
   const issueEngine = createEngine({ store: createMemoryStore(), issuer: ISSUER, audience: AUDIENCE, keys })
   let n = 0
@@ -183,4 +201,3 @@ function fastJwtPublicKey(key: BenchKey): string | Buffer {
 function fastJwtPrivateKey(key: BenchKey): string | Buffer {
   return key.secret ?? (key.privatePem as string)
 }
-
