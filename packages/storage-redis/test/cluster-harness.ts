@@ -61,11 +61,18 @@ async function freePorts(count: number): Promise<number[]> {
   return ports
 }
 
-/** Polls `check` every 100 ms until it returns true, or throws after `ms`. */
-async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
+/** Polls `check` every 100 ms until it returns true, or throws after `ms` (or at once when `failed()` says why). */
+async function until(
+  what: string,
+  ms: number,
+  check: () => Promise<boolean>,
+  failed: () => string | undefined = () => undefined,
+): Promise<void> {
   const deadline = Date.now() + ms
   let last: unknown
   while (Date.now() < deadline) {
+    const reason = failed()
+    if (reason !== undefined) throw new Error(`cluster harness: ${what}: ${reason}`)
     try {
       if (await check()) return
     } catch (error) {
@@ -102,6 +109,18 @@ async function onNode<T>(port: number, fn: (redis: Redis) => Promise<T>): Promis
  * Never touches the shared Redis on 6379.
  */
 export async function startCluster(): Promise<LocalCluster> {
+  // A port found free can be taken by another process before redis-server binds it: try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce()
+    } catch (error) {
+      if (attempt === 3) throw error
+      console.warn(`[cluster] start attempt ${attempt} failed, retrying: ${String(error)}`)
+    }
+  }
+}
+
+async function startClusterOnce(): Promise<LocalCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'auth-redis-cluster-'))
   const ports = await freePorts(3)
   const children: ChildProcess[] = []
@@ -141,24 +160,36 @@ export async function startCluster(): Promise<LocalCluster> {
       ], { stdio: 'ignore' })
       children.push(child)
     }
+    const exited = () => {
+      const dead = children.find((child) => child.exitCode !== null || child.signalCode !== null)
+      return dead === undefined ? undefined : `a redis-server exited (${dead.exitCode ?? dead.signalCode})`
+    }
     for (const port of ports)
-      await until(`redis-server on ${port} answering PING`, 10_000, () =>
-        onNode(port, async (r) => (await r.ping()) === 'PONG'),
+      await until(
+        `redis-server on ${port} answering PING`,
+        10_000,
+        () => onNode(port, async (r) => (await r.ping()) === 'PONG'),
+        exited,
       )
     await run(
       'redis-cli',
       ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
       { timeout: 30_000 },
     )
-    await until('cluster_state:ok on every node', 20_000, async () => {
-      const infos = await Promise.all(ports.map((port) => onNode(port, (r) => r.cluster('INFO') as Promise<string>)))
-      return infos.every(
-        (info) =>
-          info.includes('cluster_state:ok') &&
-          info.includes('cluster_slots_assigned:16384') &&
-          info.includes('cluster_known_nodes:3'),
-      )
-    })
+    await until(
+      'cluster_state:ok on every node',
+      20_000,
+      async () => {
+        const infos = await Promise.all(ports.map((port) => onNode(port, (r) => r.cluster('INFO') as Promise<string>)))
+        return infos.every(
+          (info) =>
+            info.includes('cluster_state:ok') &&
+            info.includes('cluster_slots_assigned:16384') &&
+            info.includes('cluster_known_nodes:3'),
+        )
+      },
+      exited,
+    )
   } catch (error) {
     await stop()
     throw error
