@@ -31,6 +31,20 @@ describe('readBody', () => {
     expect([form.type, form.field('grant_type'), form.field('refresh_token')]).toEqual(['form', 'refresh_token', 'a+b'])
   })
 
+  it('refuses a JSON body that names a top-level member twice (escaped or not); nested repeats are fine', async () => {
+    for (const text of [
+      '{"refresh_token":"a","refresh_token":"b"}',
+      '{"refresh_token":"a", "refresh\\u005ftoken" :"b"}',
+      `{"a":1,"a"${' '.repeat(100)}:2}`,
+    ]) {
+      expect(await readBody(request(raw(text), 'application/json'), LIMIT)).toMatchObject({ code: 'ERR_BAD_REQUEST' })
+    }
+    const nested = await ok(
+      request(raw('{"a":{"x":1,"x":2},"b":[{"x":1},{"x":2}],"c":"\\"a\\":"}'), 'application/json'),
+    )
+    expect(nested.field('b')).toEqual([{ x: 1 }, { x: 2 }])
+  })
+
   it('refuses a body over the limit with ERR_BODY_TOO_LARGE', async () => {
     const result = await readBody(request(raw(`{"a":"${'x'.repeat(LIMIT)}"}`), 'application/json'), LIMIT)
     expect(result).toMatchObject({ ok: false, code: 'ERR_BODY_TOO_LARGE' })
@@ -82,11 +96,9 @@ describe('readBody', () => {
     expect(await readBody(request(broken, 'application/json'), LIMIT)).toMatchObject({ code: 'ERR_BAD_REQUEST' })
   })
 
-  it('is not hurt by deep nesting, duplicate keys or __proto__', async () => {
+  it('is not hurt by deep nesting or __proto__', async () => {
     const deep = `{"a":${'['.repeat(400)}${']'.repeat(400)},"refresh_token":"t"}`
     expect((await ok(request(raw(deep), 'application/json'))).field('refresh_token')).toBe('t')
-    const dup = await ok(request(raw('{"refresh_token":"a","refresh_token":"b"}'), 'application/json'))
-    expect(dup.field('refresh_token')).toBe('b')
     const proto = await ok(request(raw('{"__proto__":{"refresh_token":"evil"}}'), 'application/json'))
     expect(proto.field('refresh_token')).toBeUndefined()
     expect(proto.field('toString')).toBeUndefined()

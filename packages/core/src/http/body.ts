@@ -111,7 +111,39 @@ function parseBytes(
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return failure('ERR_BAD_REQUEST', 'the JSON body must be an object')
   }
+  if (repeatsTopLevelName(text)) return failure('ERR_BAD_REQUEST', 'the JSON body names a member twice')
   return { ok: true, body: objectBody(value, 'json') }
+}
+
+/**
+ * Whether the top-level object of `text` (JSON that already parsed) names a member twice, escapes
+ * decoded (`"a"` and `"\u0061"` are one name). JSON.parse keeps the last one while a proxy or a
+ * firewall may read the first, so a repeated member is refused, as a repeated form field is
+ * (RFC 6749 §3.1). A body the framework parsed before us cannot be checked.
+ */
+function repeatsTopLevelName(text: string): boolean {
+  const seen = new Set<string>()
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (c === '"') {
+      let end = i + 1
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1
+      let next = end + 1
+      while (text[next] === ' ' || text[next] === '\t' || text[next] === '\n' || text[next] === '\r') next++
+      if (depth === 1 && text[next] === ':') {
+        const name = JSON.parse(text.slice(i, end + 1)) as string
+        if (seen.has(name)) return true
+        seen.add(name)
+      }
+      i = end
+    } else if (c === '{' || c === '[') {
+      depth++
+    } else if (c === '}' || c === ']') {
+      depth--
+    }
+  }
+  return false
 }
 
 function objectBody(value: object, type: Kind): Body {
