@@ -26,9 +26,13 @@ if (NODE_STORE === 'redis') {
   feed = createRedisRevocationFeed({ url: NODE_URL, prefix: NODE_NAMESPACE, heartbeatInterval: 250 })
   closers.push(() => redisStore.close())
 } else {
-  const pool = new pg.Pool({ connectionString: NODE_URL, max: 10, connectionTimeoutMillis: 2000 })
+  // The race test fires ~170 requests at once at each process: they queue behind 10 pooled
+  // connections, on 2 cores shared with the other processes and PostgreSQL itself. Timeouts that
+  // would rightly fail fast in production (2 s, the store's 5 s) turn part of that deliberate
+  // burst into 503s here, so this app gives the queue room; outage behaviour is tested elsewhere.
+  const pool = new pg.Pool({ connectionString: NODE_URL, max: 10, connectionTimeoutMillis: 20_000 })
   const db = new Kysely<never>({ dialect: new PostgresDialect({ pool }) })
-  store = createSqlStore({ db, dialect: 'postgres', table: `${NODE_NAMESPACE}_families` })
+  store = createSqlStore({ db, dialect: 'postgres', table: `${NODE_NAMESPACE}_families`, timeoutMs: 20_000 })
   feed = createPostgresRevocationFeed({
     connectionString: NODE_URL,
     pool,
