@@ -135,7 +135,9 @@ async function revokeSession(id) {
 }
 
 async function logout(all) {
-  const result = await send('POST', all ? `${AUTH}/logout-all` : `${AUTH}/logout`)
+  // Through api(): with an expired access token, refresh first (the refresh cookie only ever goes
+  // to /auth/refresh, so the logout route knows the session by the access token).
+  const result = await api('POST', all ? `${AUTH}/logout-all` : `${AUTH}/logout`)
   showSignedOut(all ? 'logged out everywhere' : 'logged out')
   return result
 }

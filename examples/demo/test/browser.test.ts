@@ -4,11 +4,11 @@
 // at CHROMIUM_PATH (default /usr/bin/chromium) the suite is skipped with a printed reason, and
 // CI (AUTH_FAIL_ON_SKIP=1) fails on that skip. Screenshots land in artifacts/browser/.
 import { existsSync, mkdirSync } from 'node:fs'
-import { type AuthEvent, createEngine } from '@auth/core'
+import { type AuthEvent, createEngine, type Engine } from '@auth/core'
 import { type ExampleServer, selfSignedCertificate, type TlsFiles } from '@auth/example-common'
 import { createMemoryStore } from '@auth/storage-memory'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ADAPTERS, type AdapterName } from '../src/demo.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -20,8 +20,11 @@ if (!haveChromium) {
 }
 
 const SHOTS = new URL('../../../artifacts/browser/', import.meta.url).pathname
-/** Short, so the whole suite takes seconds: the grace window must be shorter than the access TTL. */
-const POLICY = { accessTtl: 6, reuseGrace: 1, leeway: 0 } as const
+/**
+ * A one-second grace window, so the stolen-cookie step waits one second. The access TTL is long
+ * enough that no token expires mid-test on a busy machine (nothing here waits for it).
+ */
+const POLICY = { accessTtl: 60, reuseGrace: 1, leeway: 0 } as const
 const GRACE_MS = POLICY.reuseGrace * 1000
 
 /** What the page exposes as `window.demo` (examples/common/public/app.js). */
@@ -38,17 +41,52 @@ interface PageDemo {
 }
 type DemoWindow = typeof globalThis & { demo: PageDemo }
 
+/** A barrier: the first `count` callers of `arrive()` wait until all of them have arrived (at most 10 s). */
+interface Gate {
+  arrive(): Promise<void>
+  readonly arrived: number
+}
+function createGate(count: number): Gate {
+  let arrived = 0
+  let open: () => void = () => {}
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  const timer = setTimeout(open, 10_000)
+  return {
+    get arrived() {
+      return arrived
+    },
+    arrive() {
+      arrived++
+      if (arrived >= count) {
+        clearTimeout(timer)
+        open()
+      }
+      return opened
+    },
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function statusText(page: Page, text: string): Promise<void> {
   await page.waitForFunction((want) => document.getElementById('status')?.textContent === want, text, {
     timeout: 10_000,
+    polling: 50,
   })
 }
 
 describe.skipIf(!haveChromium)('cookie mode in Chromium', () => {
   let browser: Browser
   let tls: TlsFiles
+  // Two browsers' worth of tabs, made once (a new tab costs a renderer process, about a second on
+  // a busy machine) and emptied of cookies before every test: `one` has two tabs, `other` one.
+  let one: BrowserContext
+  let other: BrowserContext
+  let tab1: Page
+  let tab2: Page
+  let otherTab: Page
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true })
@@ -67,6 +105,9 @@ describe.skipIf(!haveChromium)('cookie mode in Chromium', () => {
         '--ignore-certificate-errors',
       ],
     })
+    one = await browser.newContext({ ignoreHTTPSErrors: true })
+    other = await browser.newContext({ ignoreHTTPSErrors: true })
+    ;[tab1, tab2, otherTab] = await Promise.all([one.newPage(), one.newPage(), other.newPage()])
   })
 
   afterAll(async () => {
@@ -76,10 +117,10 @@ describe.skipIf(!haveChromium)('cookie mode in Chromium', () => {
   describe.each(Object.keys(ADAPTERS) as AdapterName[])('the %s example', (adapter) => {
     let app: ExampleServer
     const events: AuthEvent[] = []
-    const contexts: BrowserContext[] = []
+    let gate: Gate | null = null
 
     beforeAll(async () => {
-      const engine = createEngine({
+      const real = createEngine({
         store: createMemoryStore(),
         issuer: 'https://127.0.0.1',
         audience: 'example-api',
@@ -88,38 +129,43 @@ describe.skipIf(!haveChromium)('cookie mode in Chromium', () => {
         claims: (family) => ({ role: family.subject === 'admin' ? 'admin' : 'member' }),
         onEvent: (event) => events.push(event),
       })
+      // The same engine, except that while a gate is armed, refreshes wait at the server until
+      // the gate's count has arrived: "the same moment", made exact on a machine of any speed.
+      const engine: Engine = Object.create(real, {
+        refresh: {
+          value: async (...args: Parameters<Engine['refresh']>) => {
+            await gate?.arrive()
+            return real.refresh(...args)
+          },
+        },
+      })
       app = await ADAPTERS[adapter]({ engine, transport: 'cookie', tls })
     })
 
     afterAll(async () => {
-      for (const context of contexts) await context.close()
       await app?.close()
     })
 
-    async function newContext(): Promise<BrowserContext> {
-      const context = await browser.newContext({ ignoreHTTPSErrors: true })
-      contexts.push(context)
-      return context
-    }
+    beforeEach(async () => {
+      await Promise.all([one.clearCookies(), other.clearCookies()])
+    })
 
-    /** A fresh context with one tab, logged in through the form as `username`. */
-    async function loggedIn(username: string): Promise<{ context: BrowserContext; page: Page }> {
-      const context = await newContext()
-      const page = await context.newPage()
+    /** Opens the app in `page` and logs in through the form as `username`. */
+    async function logIn(page: Page, username: string): Promise<Page> {
       await page.goto(`${app.url}/`)
       await statusText(page, 'signed out')
       await page.fill('#username', username)
       await page.click('#login')
       await statusText(page, `signed in as ${username}`)
-      return { context, page }
+      return page
     }
 
     const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${adapter}-${name}.png` })
     const familyOf = (sub: string) => events.findLast((e) => e.type === 'issued' && e.subject === sub)?.familyId
 
     it('logs in; the browser stores HttpOnly, Secure, prefixed cookies and the page sees only the CSRF one', async () => {
-      const { context, page } = await loggedIn('alice')
-      const cookies = await context.cookies()
+      const page = await logIn(tab1, 'alice')
+      const cookies = await one.cookies()
       const byName = Object.fromEntries(cookies.map((c) => [c.name, c]))
       expect(Object.keys(byName).sort()).toEqual(['__Host-access_token', '__Host-csrf_token', '__Secure-refresh_token'])
       expect(byName['__Host-access_token']).toMatchObject({
@@ -158,26 +204,25 @@ describe.skipIf(!haveChromium)('cookie mode in Chromium', () => {
 
       await page.click('#logout')
       await statusText(page, 'signed out')
-      expect(await context.cookies()).toEqual([])
+      expect(await one.cookies()).toEqual([])
       expect(events.findLast((e) => e.familyId === claims.sid)).toMatchObject({ type: 'revoked', reason: 'logout' })
     })
 
     it('two tabs refreshing at the same moment inside the grace window both stay logged in', async () => {
-      const { context, page: first } = await loggedIn('carol')
-      const second = await context.newPage()
+      const first = await logIn(tab1, 'carol')
+      const second = tab2
       await second.goto(`${app.url}/`)
       await statusText(second, 'signed in as carol')
       const family = familyOf('carol')
       const mark = events.length
 
-      // Both tabs fire at one agreed instant, both carrying generation 0.
-      const at = Date.now() + 300
-      const fire = (page: Page) =>
-        page.evaluate(async (when) => {
-          await new Promise((resolve) => setTimeout(resolve, when - Date.now()))
-          return (window as DemoWindow).demo.refresh()
-        }, at)
+      // Both tabs refresh together: the server holds the first request until the second has
+      // arrived, so both carry generation 0 and reach the engine at the same moment.
+      gate = createGate(2)
+      const fire = (page: Page) => page.evaluate(() => (window as DemoWindow).demo.refresh())
       const [a, b] = await Promise.all([fire(first), fire(second)])
+      expect(gate.arrived).toBe(2)
+      gate = null
       expect([a.status, b.status]).toEqual([200, 200])
       const seen = events.slice(mark).filter((e) => e.familyId === family)
       expect(seen.map((e) => e.type).sort()).toEqual(['replayed', 'rotated'])
@@ -194,13 +239,14 @@ describe.skipIf(!haveChromium)('cookie mode in Chromium', () => {
     })
 
     it('a stolen refresh cookie replayed after the window logs the family out everywhere', async () => {
-      const { context: honest, page } = await loggedIn('dave')
+      const honest = one
+      const page = await logIn(tab1, 'dave')
       const family = familyOf('dave')
 
       // The thief copies the refresh cookie (and the CSRF cookie the page would echo) into another browser.
       const stolen = (await honest.cookies()).filter((c) => c.name !== '__Host-access_token')
       expect(stolen.map((c) => c.name).sort()).toEqual(['__Host-csrf_token', '__Secure-refresh_token'])
-      const thief = await newContext()
+      const thief = other
       await thief.addCookies(stolen)
 
       // The honest tab rotates; the stolen generation 0 is now spent.
@@ -209,7 +255,7 @@ describe.skipIf(!haveChromium)('cookie mode in Chromium', () => {
 
       // The thief opens the app: no access cookie, so the page refreshes with the stolen cookie.
       const mark = events.length
-      const thiefPage = await thief.newPage()
+      const thiefPage = otherTab
       await thiefPage.goto(`${app.url}/`)
       await statusText(thiefPage, 'signed out')
       expect(await thiefPage.textContent('#signed-out-reason')).toContain('ERR_REFRESH_TOKEN_REUSED')
@@ -233,7 +279,7 @@ describe.skipIf(!haveChromium)('cookie mode in Chromium', () => {
     })
 
     it('refuses a missing or wrong CSRF header with 403, and changes nothing', async () => {
-      const { page } = await loggedIn('erin')
+      const page = await logIn(tab1, 'erin')
       const family = familyOf('erin')
       const mark = events.length
       const bare = (path: string, csrf?: string) =>
@@ -265,8 +311,8 @@ describe.skipIf(!haveChromium)('cookie mode in Chromium', () => {
     })
 
     it('lists sessions and revokes another one of your own', async () => {
-      const { page: laptop } = await loggedIn('frank')
-      const { page: phone } = await loggedIn('frank')
+      const laptop = await logIn(tab1, 'frank')
+      const phone = await logIn(otherTab, 'frank')
       const phoneFamily = familyOf('frank')
       await laptop.evaluate(() => (window as DemoWindow).demo.loadSessions())
       await laptop.waitForFunction(() => document.querySelectorAll('#sessions li').length === 2)
