@@ -1,5 +1,5 @@
 import type { CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore } from '@auth/core'
-import { AuthError, isAuthError } from '@auth/core'
+import { AuthError, isAuthError, withStorageDeadline } from '@auth/core'
 import { type Cluster, Redis } from 'ioredis'
 import { decodeRecord, encodeRecord } from './codec.js'
 import { COMPARE_AND_SET, CREATE, INDEX_ADD, INDEX_LIST, type Script } from './scripts.js'
@@ -99,22 +99,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
    * Runs one call against Redis within the timeout. An owned client that has not connected yet
    * is waited for (within the same timeout); after that, an outage fails at once.
    */
-  const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new AuthError('ERR_STORAGE_UNAVAILABLE', `Redis ${operation}: no answer within ${timeout} ms`)),
-        timeout,
-      )
-    })
-    try {
-      return await Promise.race([firstReady().then(run), deadline])
-    } catch (error) {
-      throw toAuthError(operation, error)
-    } finally {
-      clearTimeout(timer)
-    }
-  }
+  const call = <T>(operation: string, run: () => Promise<T>): Promise<T> =>
+    withStorageDeadline(
+      `Redis ${operation}`,
+      timeout,
+      () => firstReady().then(run),
+      (error) => toAuthError(operation, error),
+    )
 
   // An owned client has no offline queue: calls made before its first connection attempt has
   // settled wait for it (within their timeout); after that, an outage fails at once.

@@ -1,5 +1,5 @@
 import type { RevocationFeed, RevocationFeedState, RevokedEntry } from '@auth/core'
-import { AuthError } from '@auth/core'
+import { AuthError, withStorageDeadline } from '@auth/core'
 import { type Cluster, Redis } from 'ioredis'
 
 /** Options of {@link createRedisRevocationFeed}. */
@@ -116,37 +116,8 @@ export function createRedisRevocationFeed(options: RedisRevocationFeedOptions): 
   const logKey = `${prefix}:revoked`
   const channel = `${prefix}:revoked`
 
-  const bounded = async <T>(operation: string, call: () => Promise<T>): Promise<T> => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    try {
-      return await Promise.race([
-        call(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new AuthError(
-                  'ERR_STORAGE_UNAVAILABLE',
-                  `Redis revocation ${operation}: no answer within ${timeout} ms`,
-                ),
-              ),
-            timeout,
-          )
-        }),
-      ])
-    } catch (cause) {
-      if (cause instanceof AuthError) throw cause
-      throw new AuthError(
-        'ERR_STORAGE_UNAVAILABLE',
-        `Redis revocation ${operation} failed: ${(cause as Error).message}`,
-        {
-          cause,
-        },
-      )
-    } finally {
-      clearTimeout(timer)
-    }
-  }
+  const bounded = <T>(operation: string, call: () => Promise<T>): Promise<T> =>
+    withStorageDeadline(`Redis revocation ${operation}`, timeout, call)
 
   return {
     logKey,

@@ -1,5 +1,5 @@
 import type { RevocationFeed, RevocationFeedState, RevokedEntry } from '@auth/core'
-import { AuthError } from '@auth/core'
+import { AuthError, withStorageDeadline } from '@auth/core'
 import type { Client, ClientConfig, Pool } from 'pg'
 
 /** Options of {@link createPostgresRevocationFeed}. */
@@ -106,35 +106,8 @@ export function createPostgresRevocationFeed(options: PostgresRevocationFeedOpti
     return poolPromise
   }
 
-  const bounded = async <T>(operation: string, call: () => Promise<T>): Promise<T> => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    try {
-      return await Promise.race([
-        call(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new AuthError(
-                  'ERR_STORAGE_UNAVAILABLE',
-                  `PostgreSQL revocation ${operation}: no answer within ${timeout} ms`,
-                ),
-              ),
-            timeout,
-          )
-        }),
-      ])
-    } catch (cause) {
-      if (cause instanceof AuthError) throw cause
-      throw new AuthError(
-        'ERR_STORAGE_UNAVAILABLE',
-        `PostgreSQL revocation ${operation} failed: ${(cause as Error).message}`,
-        { cause },
-      )
-    } finally {
-      clearTimeout(timer)
-    }
-  }
+  const bounded = <T>(operation: string, call: () => Promise<T>): Promise<T> =>
+    withStorageDeadline(`PostgreSQL revocation ${operation}`, timeout, call)
 
   return {
     async migrate() {

@@ -1,3 +1,4 @@
+export { withStorageDeadline } from './deadline.js'
 export { createEngine } from './engine.js'
 export type { CompareAndSetResult, CreateResult, FamilyStore } from './store.js'
 export type {
