@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { type AuthEvent, createEngine, type PolicyInput } from '@auth/core'
+import {
+  type AuthEvent,
+  createEngine,
+  createLocalRevocationFeed,
+  createRevokedFamilies,
+  type PolicyInput,
+} from '@auth/core'
 import { type ExampleServer, openStore, type StartExample, type StoreKind } from '@auth/example-common'
 import { start as startExpress } from '@auth/example-express'
 import { start as startFastify } from '@auth/example-fastify'
@@ -23,7 +29,7 @@ export type AdapterName = keyof typeof ADAPTERS
  * the expiry visible to the second.
  */
 export const DEMO_POLICY: PolicyInput = {
-  accessTtl: 3,
+  accessTtl: 4,
   reuseGrace: 2,
   leeway: 0,
   refreshIdleTtl: '1h',
@@ -35,6 +41,11 @@ export interface DemoOptions {
   readonly adapter: AdapterName
   /** SQLite's folder (`auth.sqlite` is created and migrated there on first run). */
   readonly dataDir: string
+  /**
+   * Turn on the opt-in revocation feed, so a revoked family's access tokens are refused at once
+   * rather than at their `exp`. The demo is one process, so the feed is the in-process one.
+   */
+  readonly feed: boolean
   readonly write: (line: string) => void
   readonly color: boolean
 }
@@ -55,6 +66,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
   timeline.title('pnpm demo: rotating refresh tokens, families, grace window and reuse detection')
   const opened = await openStore(options.store, { dataDir: options.dataDir })
   const events: AuthEvent[] = []
+  // One process, so an in-process feed with a heartbeat; several nodes use
+  // createRedisRevocationFeed or createPostgresRevocationFeed (docs/operations.md).
+  const feed = options.feed ? createLocalRevocationFeed() : null
+  const heartbeat = feed === null ? null : setInterval(() => feed.heartbeat(), 1000)
+  heartbeat?.unref()
+  const revocations = feed === null ? null : createRevokedFamilies({ feed })
+  const closeStore = async () => {
+    if (heartbeat !== null) clearInterval(heartbeat)
+    await revocations?.close()
+    await opened.close()
+  }
   const engine = createEngine({
     store: opened.store,
     issuer: 'http://127.0.0.1',
@@ -68,17 +90,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
       const { text, alert } = describeEvent(event)
       timeline.event(text, alert)
     },
+    ...(revocations === null ? {} : { revocations }),
   })
   let server: ExampleServer
   try {
+    await revocations?.ready()
     server = await ADAPTERS[options.adapter]({ engine, transport: 'bearer' })
   } catch (error) {
-    await opened.close()
+    await closeStore()
     throw error
   }
   const close = async () => {
     await server.close()
-    await opened.close()
+    await closeStore()
   }
   const { policy } = engine
   timeline.note(`adapter  @auth/${options.adapter} (examples/${options.adapter}), listening on ${server.url}`)
@@ -86,8 +110,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
   timeline.note(
     `policy   accessTtl ${policy.accessTtl / 1000} s, reuseGrace ${policy.reuseGrace / 1000} s, leeway ${policy.leeway / 1000} s (demo values; see docs/policy.md)`,
   )
+  timeline.note(
+    feed === null
+      ? 'feed     off (--no-feed): access tokens are stateless and live until their exp'
+      : 'feed     the opt-in revocation feed is on (in-process): revoked families are refused at once (--no-feed: off)',
+  )
   try {
-    const result = await runScript({ url: server.url, timeline, policy, events, revocationFeed: false })
+    const result = await runScript({ url: server.url, timeline, policy, events, revocationFeed: feed !== null })
     return { ...result, server, close }
   } catch (error) {
     await close()

@@ -12,6 +12,8 @@ const USAGE = `usage: pnpm demo [-- options]
                                          redis reads REDIS_URL (default redis://127.0.0.1:6379),
                                          postgres reads DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
   --adapter fastify|express|hono         which example app serves (default fastify)
+  --no-feed                              without the opt-in revocation feed: see a revoked family's
+                                         access token pass until its exp
   --keep                                 keep serving after the script; Ctrl-C stops cleanly
   --help                                 this text`
 
@@ -28,10 +30,12 @@ function parse() {
     options: {
       store: { type: 'string', default: 'sqlite' },
       adapter: { type: 'string', default: 'fastify' },
+      feed: { type: 'boolean', default: true },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
+    allowNegative: true,
   })
 }
 try {
@@ -53,6 +57,7 @@ try {
   run = await runDemo({
     store: values.store,
     adapter: values.adapter as AdapterName,
+    feed: values.feed,
     dataDir: new URL('../.data/', import.meta.url).pathname,
     write: (line) => process.stdout.write(`${line}\n`),
     color: colorWanted(),

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type AdapterName, type DemoOptions, runDemo } from '../src/demo.js'
 
-async function demo(options: Pick<DemoOptions, 'store' | 'adapter' | 'dataDir'>) {
+async function demo(options: Pick<DemoOptions, 'store' | 'adapter' | 'dataDir' | 'feed'>) {
   const lines: string[] = []
   const run = await runDemo({ ...options, write: (line) => lines.push(line), color: false })
   await run.close()
@@ -18,7 +18,7 @@ describe.concurrent('pnpm demo', () => {
   it('prints the whole timeline on the default: Fastify and a SQLite file it creates and migrates', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'auth-demo-'))
     try {
-      const run = await demo({ store: 'sqlite', adapter: 'fastify', dataDir })
+      const run = await demo({ store: 'sqlite', adapter: 'fastify', dataDir, feed: true })
       expect(run.failures).toEqual([])
       expect(run.ok).toBe(true)
       expect(run.text).toContain(`SQLite ${join(dataDir, 'auth.sqlite')} (created, migrated to schema v1)`)
@@ -28,8 +28,9 @@ describe.concurrent('pnpm demo', () => {
       }
       expect(run.text).not.toContain('\x1b[') // no colours when asked for none
       expect(run.text).not.toContain('unexpected')
+      expect(run.text).toContain('ERR_ACCESS_TOKEN_REVOKED') // the feed refused the revoked family's access token
 
-      const again = await demo({ store: 'sqlite', adapter: 'fastify', dataDir })
+      const again = await demo({ store: 'sqlite', adapter: 'fastify', dataDir, feed: true })
       expect(again.ok).toBe(true)
       expect(again.text).toContain('(reused, schema v1, already migrated)')
     } finally {
@@ -38,12 +39,13 @@ describe.concurrent('pnpm demo', () => {
   })
 
   it.each(['express', 'hono'] satisfies AdapterName[])(
-    'runs on the %s example with the memory store',
+    'runs on the %s example with the memory store, without the revocation feed',
     async (adapter) => {
-      const run = await demo({ store: 'memory', adapter, dataDir: tmpdir() })
+      const run = await demo({ store: 'memory', adapter, dataDir: tmpdir(), feed: false })
       expect(run.failures).toEqual([])
       expect(run.ok).toBe(true)
       expect(run.text).toContain(`adapter  @auth/${adapter}`)
+      expect(run.text).toContain('the generation-1 access token still passes')
     },
   )
 })
