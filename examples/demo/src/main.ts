@@ -77,7 +77,7 @@ if (run.ok) {
 if (values.keep) {
   const base = run.server.url
   process.stdout.write(
-    `\nStill serving on ${base} (bearer mode). Try:\n` +
+    `\nStill serving on ${base} (bearer mode; the demo policy's access tokens live 4 s). Try:\n` +
       `  curl -s -X POST ${base}/login -H 'content-type: application/json' -d '{"username":"bob"}'\n` +
       `  curl -s ${base}/api/me -H 'authorization: Bearer <access_token>'\n` +
       'For the browser page (cookie mode), run: pnpm --filter @auth/example-fastify start\n' +
