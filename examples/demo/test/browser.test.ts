@@ -39,7 +39,7 @@ interface PageDemo {
   callApi(): Promise<Outcome>
   loadSessions(): Promise<Outcome>
 }
-type DemoWindow = typeof globalThis & { demo: PageDemo }
+type DemoWindow = typeof window & { demo: PageDemo }
 
 /** A barrier: the first `count` callers of `arrive()` wait until all of them have arrived (at most 10 s). */
 interface Gate {
