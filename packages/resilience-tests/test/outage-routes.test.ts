@@ -23,7 +23,8 @@ describe.each(ADAPTERS)('a store outage on every route that needs the store: $na
       try {
         const login = await send(app.url, '/login', { json: { username: 'alice' } })
         expect(login.status).toBe(200)
-        const { access_token: access, refresh_token: refresh } = login.json as Record<string, string>
+        const access = login.json?.access_token as string
+        const refresh = login.json?.refresh_token as string
         faulty.setPlan(() => (kind === 'fail' ? { kind, error: 'raw' } : { kind }))
         const replies = {
           login: await send(app.url, '/login', { json: { username: 'bob' } }),
