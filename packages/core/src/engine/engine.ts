@@ -77,6 +77,10 @@ export function createEngine(options: EngineOptions): Engine {
     async inspectRefreshToken(token) {
       const auth = await authenticateRefreshToken(ctx, token)
       if (!auth.ok) return auth
+      // A generation the family never reached was never handed out: refuse it as refresh does.
+      if (auth.generation > auth.family.generation) {
+        return failure('ERR_REFRESH_TOKEN_INVALID', 'the refresh token is not valid; log in again')
+      }
       return { ok: true, familyId: auth.family.id, subject: auth.family.subject, generation: auth.generation }
     },
 
@@ -88,8 +92,12 @@ export function createEngine(options: EngineOptions): Engine {
     async revokeAll(subject, reason = 'logout_all') {
       checkReason(reason)
       const live = await liveFamilies(ctx, subject)
-      const results = await Promise.all(live.map((family) => revokeFamily(ctx, family, reason)))
-      return { revoked: results.filter((r) => r.ok).length }
+      // Every revocation is attempted and settles before an outage is reported: a failure of one
+      // family never leaves the others racing in the background. A retry finishes the job.
+      const settled = await Promise.allSettled(live.map((family) => revokeFamily(ctx, family, reason)))
+      const failed = settled.find((r) => r.status === 'rejected')
+      if (failed !== undefined) throw failed.reason
+      return { revoked: settled.filter((r) => r.status === 'fulfilled' && r.value.ok).length }
     },
 
     async list(subject) {
