@@ -66,14 +66,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
   timeline.title('pnpm demo: rotating refresh tokens, families, grace window and reuse detection')
   const opened = await openStore(options.store, { dataDir: options.dataDir })
   const events: AuthEvent[] = []
-  // One process, so an in-process feed with a heartbeat; several nodes use
+  // One process, so an in-process feed (it heartbeats by itself); several nodes use
   // createRedisRevocationFeed or createPostgresRevocationFeed (docs/operations.md).
   const feed = options.feed ? createLocalRevocationFeed() : null
-  const heartbeat = feed === null ? null : setInterval(() => feed.heartbeat(), 1000)
-  heartbeat?.unref()
   const revocations = feed === null ? null : createRevokedFamilies({ feed })
   const closeStore = async () => {
-    if (heartbeat !== null) clearInterval(heartbeat)
     await revocations?.close()
     await opened.close()
   }

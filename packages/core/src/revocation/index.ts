@@ -1,4 +1,4 @@
-export { createLocalRevocationFeed, type LocalRevocationFeed } from './local-feed.js'
+export { createLocalRevocationFeed, type LocalRevocationFeed, type LocalRevocationFeedOptions } from './local-feed.js'
 export {
   createRevokedFamilies,
   DEFAULT_REVOCATION_STALENESS,

@@ -1,3 +1,4 @@
+import { AuthError } from '../errors/index.js'
 import type { RevocationFeed, RevocationFeedState, RevokedEntry } from './types.js'
 
 /** An in-process {@link RevocationFeed}: every engine of one process that shares it hears every revocation. */
@@ -12,12 +13,32 @@ export interface LocalRevocationFeed extends RevocationFeed {
   heartbeat(): void
 }
 
+/** Options of {@link createLocalRevocationFeed}. */
+export interface LocalRevocationFeedOptions {
+  /**
+   * How often (ms) subscribers are told `connected` while any exist, so the staleness bound of
+   * `createRevokedFamilies` never trips in a process that is, by construction, always in touch
+   * with itself. Default 1000. `false`: only explicit `heartbeat()` calls (tests on a manual clock).
+   */
+  readonly heartbeatInterval?: number | false
+}
+
 /**
  * A revocation feed inside one process: a log (Map) and a set of subscribers. Useful when several
  * engines share a process, and to exercise `createRevokedFamilies` without a server. Across
- * processes use the Redis or PostgreSQL feed.
+ * processes use the Redis or PostgreSQL feed. It heartbeats by itself (see
+ * {@link LocalRevocationFeedOptions.heartbeatInterval}) on an unref'd timer that runs only while
+ * someone is subscribed.
  */
-export function createLocalRevocationFeed(): LocalRevocationFeed {
+export function createLocalRevocationFeed(options: LocalRevocationFeedOptions = {}): LocalRevocationFeed {
+  const interval = options.heartbeatInterval ?? 1000
+  if (interval !== false && !(Number.isFinite(interval) && interval > 0)) {
+    throw new AuthError(
+      'ERR_CONFIG_INVALID',
+      'createLocalRevocationFeed: heartbeatInterval must be a positive number or false',
+    )
+  }
+  let timer: ReturnType<typeof setInterval> | undefined
   const log = new Map<string, number>()
   type Subscriber = {
     onRevoked: (familyId: string, until: number) => void
@@ -25,7 +46,7 @@ export function createLocalRevocationFeed(): LocalRevocationFeed {
   }
   const subscribers = new Set<Subscriber>()
   let connected = true
-  return {
+  const feed: LocalRevocationFeed = {
     async publish(familyId, until) {
       log.set(familyId, Math.max(until, log.get(familyId) ?? 0))
       if (!connected) return
@@ -34,11 +55,19 @@ export function createLocalRevocationFeed(): LocalRevocationFeed {
     async subscribe(onRevoked, onState) {
       const subscriber = { onRevoked, onState }
       subscribers.add(subscriber)
+      if (interval !== false && timer === undefined) {
+        timer = setInterval(() => feed.heartbeat(), interval)
+        ;(timer as { unref?: () => void }).unref?.()
+      }
       queueMicrotask(() => {
         if (subscribers.has(subscriber)) onState(connected ? 'connected' : 'disconnected')
       })
       return async () => {
         subscribers.delete(subscriber)
+        if (subscribers.size === 0 && timer !== undefined) {
+          clearInterval(timer)
+          timer = undefined
+        }
       }
     },
     async listRevoked(now): Promise<RevokedEntry[]> {
@@ -58,4 +87,5 @@ export function createLocalRevocationFeed(): LocalRevocationFeed {
       for (const s of subscribers) s.onState('connected')
     },
   }
+  return feed
 }

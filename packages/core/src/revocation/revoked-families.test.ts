@@ -14,7 +14,7 @@ const flush = () => new Promise((resolve) => setTimeout(resolve, 0))
 describe('createRevokedFamilies', () => {
   it('answers stale until the first resync, then live/revoked, and drops entries at until', async () => {
     const clock = createManualClock()
-    const feed = createLocalRevocationFeed()
+    const feed = createLocalRevocationFeed({ heartbeatInterval: false })
     await feed.publish('old', clock.now() + 10_000)
     const set = createRevokedFamilies({ feed, clock, staleness: '5s' })
     expect(set.check('x', clock.now())).toBe('stale')
@@ -34,7 +34,7 @@ describe('createRevokedFamilies', () => {
 
   it('fails closed once the feed is unheard for longer than the staleness bound, and resyncs on reconnect', async () => {
     const clock = createManualClock()
-    const feed = createLocalRevocationFeed()
+    const feed = createLocalRevocationFeed({ heartbeatInterval: false })
     const a = createRevokedFamilies({ feed, clock, staleness: '5s' })
     const b = createRevokedFamilies({ feed, clock, staleness: '5s' })
     await Promise.all([a.ready(), b.ready()])
@@ -52,7 +52,7 @@ describe('createRevokedFamilies', () => {
   })
 
   it('retries a failed publish in the background until it reaches the feed', async () => {
-    const feed = createLocalRevocationFeed()
+    const feed = createLocalRevocationFeed({ heartbeatInterval: false })
     let failures = 2
     const errors: string[] = []
     const flaky = {
@@ -74,7 +74,9 @@ describe('createRevokedFamilies', () => {
 
   it('refuses bad options with ERR_CONFIG_INVALID', () => {
     expect(() => createRevokedFamilies({ feed: {} as never })).toThrow(AuthError)
-    expect(() => createRevokedFamilies({ feed: createLocalRevocationFeed(), staleness: -1 })).toThrow(/staleness/)
+    expect(() =>
+      createRevokedFamilies({ feed: createLocalRevocationFeed({ heartbeatInterval: false }), staleness: -1 }),
+    ).toThrow(/staleness/)
   })
 })
 
@@ -82,7 +84,7 @@ describe('engine with revocations', () => {
   it('revoke, revokeAll and reuse on one engine refuse access tokens on another; stale throws ERR_STORAGE_UNAVAILABLE', async () => {
     const clock = createManualClock()
     const store = createMemoryStore({ clock })
-    const feed = createLocalRevocationFeed()
+    const feed = createLocalRevocationFeed({ heartbeatInterval: false })
     const events: AuthEvent[] = []
     const options = { store, issuer: 'https://issuer.test', audience: 'api', secret: 'x'.repeat(32), clock }
     const setA = createRevokedFamilies({ feed, clock })
