@@ -1,6 +1,7 @@
 // `pnpm bench` (full: regenerates docs/benchmarks.md) and `pnpm bench:quick` (a subset, printed).
 //   --full | --quick          which mode (default full)
 //   --only micro,engine,…     run only these sections; the report reuses the last results of the others
+//   --render                  run nothing; rebuild the page from the last results
 // Each section runs in its own child process; a section that fails makes the run exit non-zero
 // (numbers never do).
 import { writeFileSync } from 'node:fs'
@@ -36,8 +37,10 @@ const SECTIONS: readonly Section[] = [
 const mode = modeFromArgv()
 const onlyIndex = process.argv.indexOf('--only')
 const only = onlyIndex >= 0 ? new Set((process.argv[onlyIndex + 1] ?? '').split(',')) : undefined
-const selected = SECTIONS.filter((s) => (only ? only.has(s.id) : mode === 'full' || s.quick))
-if (only && selected.length !== only.size) {
+// --render: no section runs; the page is rebuilt from the last results (after editing report.ts).
+const renderOnly = process.argv.includes('--render')
+const selected = renderOnly ? [] : SECTIONS.filter((s) => (only ? only.has(s.id) : mode === 'full' || s.quick))
+if (only && !renderOnly && selected.length !== only.size) {
   console.error(`unknown section in --only; sections: ${SECTIONS.map((s) => s.id).join(', ')}`)
   process.exit(2)
 }
@@ -66,7 +69,7 @@ for (const section of selected) {
   }
 }
 
-const meta: RunMeta = { mode, machine: await machineNote(), sections }
+const meta: RunMeta = { mode, machine: renderOnly && previous ? previous.machine : await machineNote(), sections }
 writeResult('meta', meta)
 const report = renderReport(mode)
 if (mode === 'full') {

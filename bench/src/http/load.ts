@@ -46,7 +46,9 @@ if (spec.warmupSec > 0) await run(spec.warmupSec)
 const before = next
 const measuredExhausted = exhausted
 if (measuredExhausted) throw new Error('load: the token pool ran out during the warm-up')
+const cpuBefore = process.cpuUsage()
 const r = await run(spec.durationSec)
+const cpu = process.cpuUsage(cpuBefore)
 const seconds = r.duration
 const out: LoadResult = {
   reqPerSec: r.requests.total / seconds,
@@ -59,5 +61,6 @@ const out: LoadResult = {
   non2xx: r.non2xx,
   exhausted,
   tokensUsed: next - before,
+  loadCpuMicros: cpu.user + cpu.system,
 }
 process.stdout.write(`${JSON.stringify(out)}\n`)

@@ -46,6 +46,9 @@ process.on('message', async (message: { type: string; n?: number; file?: string 
     } else if (message.type === 'access') {
       const pair = await engine.issue('protected-user', { meta: { userAgent: BENCH_USER_AGENT } })
       send({ type: 'access', token: pair.accessToken })
+    } else if (message.type === 'cpu') {
+      const usage = process.cpuUsage()
+      send({ type: 'cpu', micros: usage.user + usage.system })
     } else if (message.type === 'stop') {
       await started.close()
       await bench.close()

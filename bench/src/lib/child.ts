@@ -29,11 +29,16 @@ export function runScript(
   })
 }
 
-/** Forks `bench/src/<script>` with an IPC channel (for the app servers). */
+/**
+ * Forks `bench/src/<script>` with an IPC channel (for the app servers). With BENCH_CPU_PROF=<dir>
+ * set, the server writes a V8 CPU profile there when it exits (`node --cpu-prof`); read one with
+ * `node --import tsx bench/src/tools/profile-summary.ts <file>`.
+ */
 export function forkScript(script: string, args: readonly string[] = []): ChildProcess {
+  const profileDir = process.env.BENCH_CPU_PROF
   return fork(join(BENCH_DIR, 'src', script), [...args], {
     cwd: BENCH_DIR,
-    execArgv: TS_FLAGS,
+    execArgv: profileDir ? [...TS_FLAGS, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : TS_FLAGS,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: process.env,
   })

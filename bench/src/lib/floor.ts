@@ -40,8 +40,10 @@ function signatureCheck(key: BenchKey): (input: Buffer, signature: Buffer) => bo
       }
     }
     case 'ES256': {
-      const options = { key: key.publicKey as KeyObject, dsaEncoding: 'ieee-p1363' as const }
-      return (input, signature) => verify('sha256', input, options, signature)
+      // DER, converted from the JWS's r||s in JS: node:crypto's `dsaEncoding: 'ieee-p1363'` path
+      // is markedly slower here (about 1.4x on verify, 2x on sign), so the floor does not use it.
+      const publicKey = key.publicKey as KeyObject
+      return (input, signature) => signature.length === 64 && verify('sha256', input, publicKey, p1363ToDer(signature))
     }
     case 'EdDSA': {
       const publicKey = key.publicKey as KeyObject
@@ -61,8 +63,8 @@ function signFunction(key: BenchKey): (input: string) => string {
       return (input) => createHmac('sha256', secret).update(input, 'latin1').digest('base64url')
     }
     case 'ES256': {
-      const options = { key: key.privateKey as KeyObject, dsaEncoding: 'ieee-p1363' as const }
-      return (input) => sign('sha256', Buffer.from(input, 'latin1'), options).toString('base64url')
+      const privateKey = key.privateKey as KeyObject
+      return (input) => derToP1363(sign('sha256', Buffer.from(input, 'latin1'), privateKey)).toString('base64url')
     }
     case 'EdDSA': {
       const privateKey = key.privateKey as KeyObject
@@ -73,4 +75,41 @@ function signFunction(key: BenchKey): (input: string) => string {
       throw new Error(`unknown alg ${String(_never)}`)
     }
   }
+}
+
+/** An ECDSA P-256 signature as JWS carries it (r || s, 32 bytes each) to DER: SEQUENCE { INTEGER r, INTEGER s }. */
+export function p1363ToDer(signature: Buffer): Buffer {
+  const r = derInteger(signature.subarray(0, 32))
+  const s = derInteger(signature.subarray(32, 64))
+  const der = Buffer.allocUnsafe(6 + r.length + s.length)
+  der[0] = 0x30
+  der[1] = 4 + r.length + s.length
+  der[2] = 0x02
+  der[3] = r.length
+  r.copy(der, 4)
+  der[4 + r.length] = 0x02
+  der[5 + r.length] = s.length
+  s.copy(der, 6 + r.length)
+  return der
+}
+
+/** Minimal big-endian INTEGER content: leading zeros dropped, a 0x00 added when the high bit is set. */
+function derInteger(bytes: Buffer): Buffer {
+  let i = 0
+  while (i < bytes.length - 1 && bytes[i] === 0) i++
+  const trimmed = bytes.subarray(i)
+  return (trimmed[0] as number) & 0x80 ? Buffer.concat([ZERO, trimmed]) : trimmed
+}
+const ZERO = Buffer.from([0])
+
+/** DER ECDSA P-256 signature to r || s (32 bytes each). */
+export function derToP1363(der: Buffer): Buffer {
+  const rLength = der[3] as number
+  const r = der.subarray(4, 4 + rLength)
+  const sLength = der[5 + rLength] as number
+  const s = der.subarray(6 + rLength, 6 + rLength + sLength)
+  const out = Buffer.alloc(64)
+  r.subarray(Math.max(0, r.length - 32)).copy(out, 32 - Math.min(32, r.length))
+  s.subarray(Math.max(0, s.length - 32)).copy(out, 64 - Math.min(32, s.length))
+  return out
 }

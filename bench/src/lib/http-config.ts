@@ -37,4 +37,14 @@ export interface LoadResult {
   /** True when the token pool ran out before the duration did (the run was cut short). */
   readonly exhausted: boolean
   readonly tokensUsed: number
+  /** CPU time the load generator spent in the measured run, in µs (user + system). */
+  readonly loadCpuMicros: number
+}
+
+/** CPU spent per request in the measured run, µs, by process (what the two cores went to). */
+export interface CpuPerRequest {
+  readonly server: number
+  readonly loadGenerator: number
+  /** Redis server (INFO cpu), when the store is Redis. */
+  readonly redis?: number
 }

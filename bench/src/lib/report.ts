@@ -333,6 +333,23 @@ A driver whose URL is unset is skipped with a note.
       out.push(table(['adapter', 'bare', 'protected', 'protected ÷ bare', 'login', 'refresh', 'errors'], rows))
       out.push('')
     }
+    const cpuRows = http.rows
+      .filter((r) => r.scenario !== 'bare')
+      .map((r) => [
+        `${r.adapter} / ${r.store} / ${r.scenario}`,
+        int(r.result.reqPerSec),
+        String(r.cpu.server),
+        String(r.cpu.loadGenerator),
+        r.cpu.redis === undefined ? '' : String(r.cpu.redis),
+        String(r.cpu.server + r.cpu.loadGenerator + (r.cpu.redis ?? 0)),
+      ])
+    if (cpuRows.length > 0) {
+      out.push(
+        '**Where the two cores went**: CPU time per request in the measured run, by process (user + system, µs). Their sum bounds the rate: 2 cores ÷ (µs per request) is the most this machine could serve with nothing else running.\n',
+      )
+      out.push(table(['adapter / store / route', 'req/s', 'server µs', 'autocannon µs', 'Redis µs', 'sum µs'], cpuRows))
+      out.push('')
+    }
     if (http.rows.some((r) => r.result.exhausted))
       out.push(
         '† the pre-issued token pool ran out before the duration: the run was cut short (its rate is still per second of the run).\n',

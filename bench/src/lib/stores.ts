@@ -71,7 +71,12 @@ export async function openStore(kind: StoreKind, options: { readonly poolSize?: 
     }
     case 'redis': {
       const prefix = uniqueName('bench')
-      const client = new Redis(requireUrl('REDIS_URL'), { enableOfflineQueue: true, maxRetriesPerRequest: 1 })
+      // BENCH_REDIS_AUTOPIPELINE=1: ioredis batches the commands of concurrent requests into one write.
+      const client = new Redis(requireUrl('REDIS_URL'), {
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: 1,
+        enableAutoPipelining: process.env.BENCH_REDIS_AUTOPIPELINE === '1',
+      })
       const store = createRedisStore({ client, prefix })
       return {
         kind,

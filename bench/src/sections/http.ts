@@ -4,8 +4,16 @@
 import { rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Redis } from 'ioredis'
 import { forkScript, nextMessage, runScript } from '../lib/child.js'
-import { ADAPTERS, type AdapterName, BENCH_USER_AGENT, type LoadResult, type LoadSpec } from '../lib/http-config.js'
+import {
+  ADAPTERS,
+  type AdapterName,
+  BENCH_USER_AGENT,
+  type CpuPerRequest,
+  type LoadResult,
+  type LoadSpec,
+} from '../lib/http-config.js'
 import { modeFromArgv, note, writeResult } from '../lib/results.js'
 import { STORE_LABELS, type StoreKind, skipReason } from '../lib/stores.js'
 
@@ -16,6 +24,7 @@ export interface HttpRow {
   readonly store: StoreKind
   readonly scenario: Scenario
   readonly result: LoadResult
+  readonly cpu: CpuPerRequest
 }
 
 export interface HttpResult {
@@ -44,6 +53,16 @@ for (const kind of ['memory', 'redis'] as const) {
 }
 
 const rows: HttpRow[] = []
+const redis = stores.includes('redis')
+  ? new Redis(process.env.REDIS_URL as string, { maxRetriesPerRequest: 1 })
+  : undefined
+/** Redis server CPU (user + system) in µs, from INFO cpu. */
+async function redisCpu(): Promise<number> {
+  if (!redis) return 0
+  const info = await redis.info('cpu')
+  const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0)
+  return Math.round((field('used_cpu_sys') + field('used_cpu_user')) * 1e6)
+}
 const specFile = join(tmpdir(), `auth-bench-load-${process.pid}.json`)
 const tokensFile = join(tmpdir(), `auth-bench-tokens-${process.pid}.txt`)
 const baseHeaders = { 'user-agent': BENCH_USER_AGENT }
@@ -57,26 +76,47 @@ try {
         const { url } = await nextMessage<{ type: 'ready'; url: string }>(server, 'ready', 60_000)
         server.send({ type: 'access' })
         const { token } = await nextMessage<{ type: 'access'; token: string }>(server, 'access')
+        const serverCpu = async () => {
+          server.send({ type: 'cpu' })
+          return (await nextMessage<{ type: 'cpu'; micros: number }>(server, 'cpu')).micros
+        }
         const load = async (
           scenario: Scenario,
           spec: Omit<LoadSpec, 'url' | 'connections' | 'warmupSec' | 'durationSec'>,
         ) => {
           const full: LoadSpec = { url, connections: CONNECTIONS, warmupSec, durationSec, ...spec }
           writeFileSync(specFile, JSON.stringify(full))
+          // CPU is read around the whole child run (warm-up included) and scaled to the measured part.
+          const [serverBefore, redisBefore] = [await serverCpu(), await redisCpu()]
           const out = await runScript('http/load.ts', [specFile])
+          const [serverAfter, redisAfter] = [await serverCpu(), await redisCpu()]
           const result = JSON.parse(out.trim().split('\n').pop() as string) as LoadResult
+          const share = result.seconds / (result.seconds + warmupSec)
+          const perRequest = (micros: number) => Math.round((micros * share) / Math.max(1, result.requests))
+          const cpu: CpuPerRequest = {
+            server: perRequest(serverAfter - serverBefore),
+            loadGenerator: Math.round(result.loadCpuMicros / Math.max(1, result.requests)),
+            ...(store === 'redis' ? { redis: perRequest(redisAfter - redisBefore) } : {}),
+          }
           note(
-            `  ${scenario.padEnd(9)} ${Math.round(result.reqPerSec).toLocaleString('en-US').padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}${result.exhausted ? ' (token pool ran out)' : ''}`,
+            `  ${scenario.padEnd(9)} ${Math.round(result.reqPerSec).toLocaleString('en-US').padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}${result.exhausted ? ' (token pool ran out)' : ''}  cpu/req µs: server ${cpu.server}, autocannon ${cpu.loadGenerator}${cpu.redis === undefined ? '' : `, redis ${cpu.redis}`}`,
           )
-          rows.push({ adapter, store, scenario, result })
+          const earlier = rows.findIndex((r) => r.adapter === adapter && r.store === store && r.scenario === scenario)
+          if (earlier < 0) rows.push({ adapter, store, scenario, result, cpu })
+          else if ((rows[earlier] as HttpRow).result.reqPerSec < result.reqPerSec) {
+            rows[earlier] = { adapter, store, scenario, result, cpu }
+          }
           return result
         }
-        await load('bare', { method: 'GET', path: '/bare', headers: baseHeaders })
-        await load('protected', {
-          method: 'GET',
-          path: '/protected',
-          headers: { ...baseHeaders, authorization: `Bearer ${token}` },
-        })
+        // Bare and protected alternate, twice in a full run; each keeps its best.
+        for (let round = 0; round < (quick ? 1 : 2); round++) {
+          await load('bare', { method: 'GET', path: '/bare', headers: baseHeaders })
+          await load('protected', {
+            method: 'GET',
+            path: '/protected',
+            headers: { ...baseHeaders, authorization: `Bearer ${token}` },
+          })
+        }
         const login = await load('login', { method: 'POST', path: '/login', headers: baseHeaders })
         // Enough single-use tokens for the warm-up and the run: refresh does at least the work of a login.
         const pool = Math.min(120_000, Math.max(4000, Math.ceil(login.reqPerSec * (warmupSec + durationSec) * 1.6)))
@@ -96,6 +136,7 @@ try {
     }
   }
 } finally {
+  await redis?.quit()
   rmSync(specFile, { force: true })
   rmSync(tokensFile, { force: true })
 }
