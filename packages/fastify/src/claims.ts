@@ -1,6 +1,18 @@
 import type { AccessClaims, IssueOptions } from '@auth/core'
 import type { AuthHttp, GuardOptions } from '@auth/core/http'
-import type { preHandlerAsyncHookHandler } from 'fastify'
+import type {
+  ContextConfigDefault,
+  FastifyBaseLogger,
+  FastifySchema,
+  FastifyTypeProvider,
+  FastifyTypeProviderDefault,
+  preHandlerAsyncHookHandler,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerBase,
+  RawServerDefault,
+  RouteGenericInterface,
+} from 'fastify'
 
 /**
  * Your app's own access-token claims (the ones you pass to `reply.login(…, { claims })`). Empty
@@ -21,14 +33,33 @@ export interface AuthClaims {}
 export type RequestClaims = AccessClaims<AuthClaims>
 
 declare module 'fastify' {
-  interface FastifyInstance {
+  // The same type parameters as Fastify's own declaration (merging requires it), so that the guard
+  // is typed for the instance's server: HTTP/1, HTTPS or HTTP/2 alike.
+  interface FastifyInstance<
+    RawServer extends RawServerBase = RawServerDefault,
+    RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+    RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+    Logger extends FastifyBaseLogger = FastifyBaseLogger,
+    TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+  > {
     /** The framework-neutral http layer underneath (engine, prefix…). */
     readonly authHttp: AuthHttp
     /**
      * A guard for `preHandler`: verifies the access token (and the CSRF header in cookie mode) and
      * puts the claims on `request.auth`, or answers 401/403 itself. `maxAuthAge` demands a fresh login.
      */
-    requireAuth(options?: GuardOptions): preHandlerAsyncHookHandler
+    requireAuth(
+      options?: GuardOptions,
+    ): preHandlerAsyncHookHandler<
+      RawServer,
+      RawRequest,
+      RawReply,
+      RouteGenericInterface,
+      ContextConfigDefault,
+      FastifySchema,
+      TypeProvider,
+      Logger
+    >
   }
   interface FastifyRequest {
     /** The verified access-token claims; set by `requireAuth()`, null on routes without it. */

@@ -1,3 +1,5 @@
+import type { Http2SecureServer } from 'node:http2'
+import type { Server as HttpsServer } from 'node:https'
 import type { TokenPair } from '@auth/core'
 import type { AuthHttp, GuardOptions } from '@auth/core/http'
 import { authPlugin, type RequestClaims } from '@auth/fastify'
@@ -36,5 +38,20 @@ describe('@auth/fastify types', () => {
     })
     app.post('/admin', { preHandler: [app.requireAuth({ maxAuthAge: '5m', locations: ['header'] })] }, async () => ({}))
     expectTypeOf<TokenPair['familyId']>().toBeString()
+  })
+
+  it('types the guard for the instance’s own server: HTTPS and HTTP/2 apps use requireAuth too', async () => {
+    const tls = { key: 'a PEM key', cert: 'a PEM certificate' }
+    const secure = Fastify({ https: tls })
+    await secure.register(authPlugin, { http: secure.authHttp })
+    expectTypeOf(secure.requireAuth()).toEqualTypeOf<preHandlerAsyncHookHandler<HttpsServer>>()
+    secure.get('/me', { preHandler: secure.requireAuth() }, async (request) => ({ sub: request.auth?.sub }))
+
+    const h2 = Fastify({ http2: true, https: tls })
+    await h2.register(authPlugin, { http: h2.authHttp })
+    expectTypeOf(h2.requireAuth()).toEqualTypeOf<preHandlerAsyncHookHandler<Http2SecureServer>>()
+    h2.get('/me', { preHandler: h2.requireAuth() }, async (request) => ({ sub: request.auth?.sub }))
+    h2.post('/admin', { preHandler: [h2.requireAuth({ maxAuthAge: '5m' })] }, async () => ({}))
+    h2.post('/login', async (_request, reply) => reply.login('alice'))
   })
 })
