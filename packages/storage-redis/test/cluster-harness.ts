@@ -4,11 +4,10 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import type { FamilyRecord } from '@auth/core'
-import type { ConformanceHarness, CorruptionKind } from '@auth/storage-conformance'
+import type { ConformanceHarness } from '@auth/storage-conformance'
 import { Cluster, Redis } from 'ioredis'
 import { createRedisStore, type RedisStore } from '../src/index.js'
-import { randomPrefix } from './redis-harness.js'
+import { randomPrefix, redisInspector } from './redis-harness.js'
 
 const run = promisify(execFile)
 
@@ -242,8 +241,8 @@ export async function keysByNode(cluster: Cluster, prefix: string): Promise<Map<
 
 /**
  * The conformance harness on the Cluster: a store on the shared `Cluster` client (which the
- * store does not own, so `close()` leaves it open) under a fresh prefix, and a side channel that
- * reads and spoils the hashes through the same client, without the driver's code.
+ * store does not own, so `close()` leaves it open) under a fresh prefix, and the side channel of
+ * {@link redisInspector} through the same client.
  */
 export function clusterHarness(cluster: Cluster): ConformanceHarness & { store: RedisStore; prefix: string } {
   const prefix = randomPrefix()
@@ -251,48 +250,7 @@ export function clusterHarness(cluster: Cluster): ConformanceHarness & { store: 
   return {
     store,
     prefix,
-    inspect: {
-      async raw(id) {
-        const key = store.familyKey(id)
-        const type = await cluster.type(key)
-        if (type === 'none') return null
-        if (type !== 'hash') return 'corrupt'
-        const hash = await cluster.hgetall(key)
-        try {
-          const record = JSON.parse(hash.r ?? '') as FamilyRecord
-          const wellTyped =
-            typeof record.generation === 'number' &&
-            typeof record.nonce === 'string' &&
-            typeof record.subject === 'string' &&
-            typeof record.meta === 'object'
-          if (!wellTyped || hash.v !== String(record.version) || hash.s !== record.subject) return 'corrupt'
-          return record
-        } catch {
-          return 'corrupt'
-        }
-      },
-      async corrupt(id, kind: CorruptionKind) {
-        const key = store.familyKey(id)
-        const record = JSON.parse((await cluster.hget(key, 'r')) ?? 'null') as Record<string, unknown>
-        switch (kind) {
-          case 'garbage':
-            await cluster.set(key, '\u0000not a family{', 'PX', 3_600_000)
-            return
-          case 'missing_field': {
-            const { nonce: _dropped, ...rest } = record
-            await cluster.hset(key, 'r', JSON.stringify(rest))
-            return
-          }
-          case 'wrong_type':
-            await cluster.hset(key, 'r', JSON.stringify({ ...record, generation: String(record.generation) }))
-            return
-          default: {
-            const never: never = kind
-            throw new Error(`unknown corruption ${String(never)}`)
-          }
-        }
-      },
-    },
+    inspect: redisInspector(store, cluster),
     async cleanup() {
       await store.close()
       await deleteClusterPrefix(cluster, prefix)

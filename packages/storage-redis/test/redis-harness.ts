@@ -1,6 +1,6 @@
 import type { FamilyRecord } from '@auth/core'
-import type { ConformanceHarness, CorruptionKind } from '@auth/storage-conformance'
-import { Redis } from 'ioredis'
+import type { ConformanceHarness, CorruptionKind, StoreInspector } from '@auth/storage-conformance'
+import { type Cluster, Redis } from 'ioredis'
 import { createRedisStore, type RedisStore } from '../src/index.js'
 
 /** A prefix no other test run uses. */
@@ -29,52 +29,60 @@ export function redisHarness(url: string): ConformanceHarness & { store: RedisSt
   return {
     store,
     admin,
-    inspect: {
-      async raw(id) {
-        const key = store.familyKey(id)
-        const type = await admin.type(key)
-        if (type === 'none') return null
-        if (type !== 'hash') return 'corrupt'
-        const hash = await admin.hgetall(key)
-        try {
-          const record = JSON.parse(hash.r ?? '') as FamilyRecord
-          const wellTyped =
-            typeof record.generation === 'number' &&
-            typeof record.nonce === 'string' &&
-            typeof record.subject === 'string' &&
-            typeof record.meta === 'object'
-          if (!wellTyped || hash.v !== String(record.version) || hash.s !== record.subject) return 'corrupt'
-          return record
-        } catch {
-          return 'corrupt'
-        }
-      },
-      async corrupt(id, kind: CorruptionKind) {
-        const key = store.familyKey(id)
-        const record = JSON.parse((await admin.hget(key, 'r')) ?? 'null') as Record<string, unknown>
-        switch (kind) {
-          case 'garbage':
-            await admin.set(key, '\u0000not a family{', 'PX', 3_600_000)
-            return
-          case 'missing_field': {
-            const { nonce: _dropped, ...rest } = record
-            await admin.hset(key, 'r', JSON.stringify(rest))
-            return
-          }
-          case 'wrong_type':
-            await admin.hset(key, 'r', JSON.stringify({ ...record, generation: String(record.generation) }))
-            return
-          default: {
-            const never: never = kind
-            throw new Error(`unknown corruption ${String(never)}`)
-          }
-        }
-      },
-    },
+    inspect: redisInspector(store, admin),
     async cleanup() {
       await store.close()
       await deletePrefix(admin, prefix)
       await admin.quit()
+    },
+  }
+}
+
+/**
+ * The side channel of the conformance harness: reads and spoils a family's hash through `client`
+ * (a plain connection or a Cluster), decoding it without the driver's code.
+ */
+export function redisInspector(store: RedisStore, client: Redis | Cluster): StoreInspector {
+  return {
+    async raw(id) {
+      const key = store.familyKey(id)
+      const type = await client.type(key)
+      if (type === 'none') return null
+      if (type !== 'hash') return 'corrupt'
+      const hash = await client.hgetall(key)
+      try {
+        const record = JSON.parse(hash.r ?? '') as FamilyRecord
+        const wellTyped =
+          typeof record.generation === 'number' &&
+          typeof record.nonce === 'string' &&
+          typeof record.subject === 'string' &&
+          typeof record.meta === 'object'
+        if (!wellTyped || hash.v !== String(record.version) || hash.s !== record.subject) return 'corrupt'
+        return record
+      } catch {
+        return 'corrupt'
+      }
+    },
+    async corrupt(id, kind: CorruptionKind) {
+      const key = store.familyKey(id)
+      const record = JSON.parse((await client.hget(key, 'r')) ?? 'null') as Record<string, unknown>
+      switch (kind) {
+        case 'garbage':
+          await client.set(key, '\u0000not a family{', 'PX', 3_600_000)
+          return
+        case 'missing_field': {
+          const { nonce: _dropped, ...rest } = record
+          await client.hset(key, 'r', JSON.stringify(rest))
+          return
+        }
+        case 'wrong_type':
+          await client.hset(key, 'r', JSON.stringify({ ...record, generation: String(record.generation) }))
+          return
+        default: {
+          const never: never = kind
+          throw new Error(`unknown corruption ${String(never)}`)
+        }
+      }
     },
   }
 }
