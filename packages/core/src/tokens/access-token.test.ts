@@ -39,6 +39,13 @@ const b64 = (value: unknown): string =>
   Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url')
 
 /** Builds a compact JWS by hand, signing with whatever the attacker chooses. */
+/** True when `t` differs from `good` only in how its last signature character spells the same bytes. */
+function sameSignatureBytes(t: string, good: string): boolean {
+  if (t.length !== good.length || t.slice(0, -1) !== good.slice(0, -1)) return false
+  const sig = (x: string) => Buffer.from(x.slice(x.lastIndexOf('.') + 1), 'base64url')
+  return /^[A-Za-z0-9_-]$/.test(t.slice(-1)) && sig(t).equals(sig(good))
+}
+
 function craft(
   header: unknown,
   payload: unknown,
@@ -242,7 +249,13 @@ for (const implementation of ['node', 'jose'] as const) {
             fc.string({ unit: 'binary' }),
             fc.anything(),
             fc.tuple(fc.string(), fc.string(), fc.string()).map((parts) => parts.join('.')),
-            fc.tuple(fc.nat(good.length), fc.string()).map(([i, s]) => good.slice(0, i) + s + good.slice(i + 1)),
+            fc
+              .tuple(fc.nat(good.length), fc.string())
+              .map(([i, s]) => good.slice(0, i) + s + good.slice(i + 1))
+              // A "mutation" that writes back the same character is the good token itself, and one
+              // that only flips the spare low bits of the last signature character spells the same
+              // signature bytes (jose accepts that spelling; see the differential tests).
+              .filter((t) => t !== good && !sameSignatureBytes(t, good)),
           ),
           async (input) => {
             const result = await codec.verify(input as string, NOW)
