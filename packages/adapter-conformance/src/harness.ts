@@ -1,3 +1,4 @@
+import type { AddressInfo, Server } from 'node:net'
 import type { AuthHttp } from '@auth/core/http'
 
 /** A test app listening on 127.0.0.1 with an ephemeral port. */
@@ -5,6 +6,25 @@ export interface RunningApp {
   /** `http://127.0.0.1:<port>` */
   readonly url: string
   close(): Promise<void>
+}
+
+/**
+ * A Node server already listening on 127.0.0.1 (node:http's, or @hono/node-server's, which may
+ * be an HTTP/2 one), as a {@link RunningApp}: `close` also ends keep-alive connections where the
+ * server can.
+ */
+export function runningApp(
+  server: Pick<Server, 'address'> & { close(callback: (error?: Error) => void): unknown; closeAllConnections?(): void },
+): RunningApp {
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeAllConnections?.()
+      }),
+  }
 }
 
 /**

@@ -1,9 +1,8 @@
 import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { AuthHttp } from '@auth/core/http'
 import { createAuth } from '@auth/express'
 import express from 'express'
-import { ADMIN_MAX_AUTH_AGE, type AdapterUnderTest, type RunningApp, usernameOf } from '../harness.js'
+import { ADMIN_MAX_AUTH_AGE, type AdapterUnderTest, type RunningApp, runningApp, usernameOf } from '../harness.js'
 
 /** The suite's Express 5 app. */
 export const expressAdapter: AdapterUnderTest = {
@@ -32,18 +31,6 @@ export const expressAdapter: AdapterUnderTest = {
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s))
     })
-    return running(server)
+    return runningApp(server)
   },
-}
-
-function running(server: Server): RunningApp {
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()))
-        server.closeAllConnections()
-      }),
-  }
 }

@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net'
 import type { AuthHttp } from '@auth/core/http'
 import { auth } from '@auth/hono'
 import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono } from 'hono'
-import { ADMIN_MAX_AUTH_AGE, type AdapterUnderTest, type RunningApp, usernameOf } from '../harness.js'
+import { ADMIN_MAX_AUTH_AGE, type AdapterUnderTest, type RunningApp, runningApp, usernameOf } from '../harness.js'
 
 /** The suite's Hono 4 app, served by @hono/node-server. */
 export const honoAdapter: AdapterUnderTest = {
@@ -28,14 +27,6 @@ export const honoAdapter: AdapterUnderTest = {
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
     })
-    const { port } = server.address() as AddressInfo
-    return {
-      url: `http://127.0.0.1:${port}`,
-      close: () =>
-        new Promise<void>((resolve, reject) => {
-          server.close((error) => (error ? reject(error) : resolve()))
-          if ('closeAllConnections' in server) server.closeAllConnections()
-        }),
-    }
+    return runningApp(server)
   },
 }
