@@ -1,7 +1,7 @@
 // Profiling aid: one adapter's server under autocannon on one route (bare or protected), with the
 // server's CPU profile written to BENCH_CPU_PROF (set it).
 //   BENCH_CPU_PROF=/tmp/prof node --conditions=@auth/source --import tsx bench/src/tools/profile-route.ts hono protected [seconds]
-import { writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { forkScript, nextMessage, runScript } from '../lib/child.js'
@@ -24,7 +24,11 @@ try {
   }
   const file = join(tmpdir(), `auth-bench-profile-route-${process.pid}.json`)
   writeFileSync(file, JSON.stringify(spec))
-  console.log((await runScript('http/load.ts', [file])).trim())
+  try {
+    console.log((await runScript('http/load.ts', [file])).trim())
+  } finally {
+    rmSync(file, { force: true })
+  }
 } finally {
   server.send({ type: 'stop' })
   await new Promise((resolve) => server.once('exit', resolve))
