@@ -46,8 +46,18 @@ function macInput(fields: RefreshTokenFields, nonce: string): string {
 
 const webKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>()
 
+// node:crypto re-imports a raw key on every createHmac; a KeyObject per key is ~4x faster.
+const nodeKeys = new WeakMap<Uint8Array, import('node:crypto').KeyObject>()
+
 async function hmacSha256(key: Uint8Array, message: string): Promise<Uint8Array> {
-  if (nodeCrypto) return nodeCrypto.createHmac('sha256', key).update(message).digest()
+  if (nodeCrypto) {
+    let keyObject = nodeKeys.get(key)
+    if (!keyObject) {
+      keyObject = nodeCrypto.createSecretKey(key)
+      nodeKeys.set(key, keyObject)
+    }
+    return nodeCrypto.createHmac('sha256', keyObject).update(message).digest()
+  }
   let cryptoKey = webKeys.get(key)
   if (!cryptoKey) {
     cryptoKey = crypto.subtle.importKey('raw', Uint8Array.from(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
