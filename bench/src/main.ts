@@ -20,7 +20,7 @@ interface Section {
 }
 
 const SECTIONS: readonly Section[] = [
-  { id: 'micro', script: 'sections/micro.ts', args: [], quick: true },
+  { id: 'micro', script: 'sections/micro.ts', args: [], nodeFlags: ['--expose-gc'], quick: true },
   { id: 'engine', script: 'sections/engine.ts', args: [], quick: true },
   { id: 'http', script: 'sections/http.ts', args: [], quick: true },
   { id: 'scaling-rotations', script: 'sections/scaling.ts', args: ['--part', 'rotations'], quick: true },

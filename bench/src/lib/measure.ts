@@ -36,6 +36,9 @@ export async function measureSideBySide(
   for (const candidate of candidates) await measure(candidate.fn, { min_cpu_time: 50e6, warmup_samples: 4 })
   for (let round = 0; round < options.rounds; round++) {
     for (const candidate of candidates) {
+      // Start each measurement on a clean heap: the previous candidate's garbage (millions of
+      // mitata samples, jose's allocations) otherwise lands as a major GC in the next one.
+      ;(globalThis as { gc?: () => void }).gc?.()
       const stats = await measure(candidate.fn, {
         min_cpu_time: options.cpuMs * 1e6,
         warmup_samples: 4,

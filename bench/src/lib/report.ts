@@ -452,9 +452,9 @@ with or ahead of fast-jwt, which does about the same checks (1.08× in the quiet
 **Uncached verify, ES256.** node:crypto's \`dsaEncoding: 'ieee-p1363'\` path, which takes the JWS
 signature as it is (r‖s), is slow on Node 24 here: verify 12,700/s against 17,500/s when the signature
 is converted to DER in JavaScript first, and sign 18,800/s against 40,900/s. fast-jwt converts to DER
-(\`createVerify\` + its \`joseToDer\`), which is why it is ahead of our codec on ES256. The floor in these
-tables uses the DER path, since it is the fastest node:crypto can do. A patch to the codec that converts
-in JavaScript (as the floor does) measured 14,650/s verify against 14,710/s for the floor and 12,190/s
+(\`createVerify\` + its \`joseToDer\`), which is why it was ahead of our codec on ES256. The floor in these
+tables uses the DER path, since it is the fastest node:crypto can do. The codec now converts in JavaScript too (as the floor
+does); when that change was made it measured 14,650/s verify against 14,710/s for the floor and 12,190/s
 before, and 35,500/s sign against 17,100/s before.
 
 **Uncached verify, EdDSA.** The Ed25519 verify in OpenSSL is about 70 µs on this CPU and is almost all of
@@ -517,8 +517,13 @@ PostgreSQL look a family up by key or primary key, so latency does not change be
 families beyond noise. The memory driver keeps a frozen record, a frozen meta object and the id and nonce
 strings per family, plus a \`Map\` entry and a per-subject \`Set\`: about 600 bytes a family.
 
-The three fixes named above (refresh MAC \`KeyObject\`, the random pool, ES256 via DER) are in
-\`bench/proposed-patches/\` as patches against the core, with the figures they were measured at.
+The three fixes named above (refresh MAC \`KeyObject\`, the random pool, ES256 via DER) were found with
+these profiles and are now in core; the "before" figures quoted are from the code before them.
+
+**Measurement note.** Each candidate starts on a freshly collected heap (\`--expose-gc\`): without that, the
+previous candidate's garbage (mitata's samples, jose's allocations) landed as a major GC inside the next
+measurement and cut cached ES256/EdDSA from millions to 150k-1M/s in some runs. Uncached ratios still move by
+about ±10 % between runs on this shared 2-core machine; read them as ranges.
 
 ### Reproduce the profiles
 
