@@ -18,16 +18,26 @@ async function outage(promise: Promise<unknown>): Promise<string> {
   }
 }
 
+/**
+ * A family whose first rotation landed in the store while the caller saw an outage (the answer
+ * was lost): the starting point of the lost-rotation examples below.
+ */
+async function lostRotation(binding: 'none' | 'user_agent', presentedBinding?: string) {
+  const clock = createManualClock(Date.now())
+  const inner = createMemoryStore({ clock })
+  const faulty = createFaultyStore(inner)
+  const engine = modelEngine(faulty, clock, binding)
+  const login = await engine.issue('alice')
+  faulty.setPlan(LOST_CAS)
+  const options = presentedBinding === undefined ? {} : { binding: presentedBinding }
+  expect(await outage(engine.refresh(login.refreshToken, options))).toBe('ERR_STORAGE_UNAVAILABLE')
+  faulty.clear()
+  return { clock, inner, engine, login }
+}
+
 describe('a rotation whose answer was lost (the write landed, the caller saw an error)', () => {
   it('user_agent binding: the same client retrying inside the window gets the identical successor, every time', async () => {
-    const clock = createManualClock(Date.now())
-    const inner = createMemoryStore({ clock })
-    const faulty = createFaultyStore(inner)
-    const engine = modelEngine(faulty, clock, 'user_agent')
-    const login = await engine.issue('alice')
-    faulty.setPlan(LOST_CAS)
-    expect(await outage(engine.refresh(login.refreshToken, { binding: 'ua:phone' }))).toBe('ERR_STORAGE_UNAVAILABLE')
-    faulty.clear()
+    const { clock, inner, engine, login } = await lostRotation('user_agent', 'ua:phone')
     expect((await inner.get(login.familyId))?.generation, 'the rotation landed').toBe(1)
 
     clock.advance(3_000)
@@ -45,28 +55,14 @@ describe('a rotation whose answer was lost (the write landed, the caller saw an 
   })
 
   it('user_agent binding: a retry from another user agent is reuse and ends the family', async () => {
-    const clock = createManualClock(Date.now())
-    const inner = createMemoryStore({ clock })
-    const faulty = createFaultyStore(inner)
-    const engine = modelEngine(faulty, clock, 'user_agent')
-    const login = await engine.issue('alice')
-    faulty.setPlan(LOST_CAS)
-    expect(await outage(engine.refresh(login.refreshToken, { binding: 'ua:phone' }))).toBe('ERR_STORAGE_UNAVAILABLE')
-    faulty.clear()
+    const { inner, engine, login } = await lostRotation('user_agent', 'ua:phone')
     const thief = await engine.refresh(login.refreshToken, { binding: 'ua:laptop' })
     expect(!thief.ok && thief.code).toBe('ERR_REFRESH_TOKEN_REUSED')
     expect((await inner.get(login.familyId))?.revocation?.reason).toBe('reuse_detected')
   })
 
   it('a retry after the grace window is reuse: an outage longer than reuseGrace that lost a rotation logs the user out', async () => {
-    const clock = createManualClock(Date.now())
-    const inner = createMemoryStore({ clock })
-    const faulty = createFaultyStore(inner)
-    const engine = modelEngine(faulty, clock, 'none')
-    const login = await engine.issue('alice')
-    faulty.setPlan(LOST_CAS)
-    expect(await outage(engine.refresh(login.refreshToken))).toBe('ERR_STORAGE_UNAVAILABLE')
-    faulty.clear()
+    const { clock, engine, login } = await lostRotation('none')
     clock.advance(10_000) // MODEL_POLICY.reuseGrace
     const late = await engine.refresh(login.refreshToken)
     expect(!late.ok && late.code).toBe('ERR_REFRESH_TOKEN_REUSED')
