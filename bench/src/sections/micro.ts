@@ -1,16 +1,8 @@
 // Micro: access-token verify and sign next to jose, fast-jwt and the node:crypto floor; the
 // refresh-token codec; decide. One process, candidates interleaved round by round.
-import {
-  createAccessTokenCodec,
-  createEngine,
-  createFamilyRecord,
-  createKeyRing,
-  decide,
-  encodeRefreshToken,
-  parseRefreshToken,
-  resolvePolicy,
-  verifyRefreshToken,
-} from '@auth/core'
+import { createEngine, createKeyRing, resolvePolicy } from '@auth/core'
+import { createFamilyRecord, decide } from '@auth/core/machine'
+import { createAccessTokenCodec, encodeRefreshToken, parseRefreshToken, verifyRefreshToken } from '@auth/core/tokens'
 import { createMemoryStore } from '@auth/storage-memory'
 import { createSigner, createVerifier } from 'fast-jwt'
 import { jwtVerify, SignJWT } from 'jose'

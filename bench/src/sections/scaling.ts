@@ -3,7 +3,8 @@
 //   --part memory      memory driver footprint at 1M families (run with --expose-gc)
 //   --part families    refresh latency at 1 and at 100k families, Redis and PostgreSQL
 import { randomBytes } from 'node:crypto'
-import { createEngine, createFamilyRecord, type Engine, type FamilyRecord, resolvePolicy } from '@auth/core'
+import { createEngine, type Engine, type FamilyRecord, resolvePolicy } from '@auth/core'
+import { createFamilyRecord } from '@auth/core/machine'
 import { createMemoryStore } from '@auth/storage-memory'
 import { sql } from 'kysely'
 import { AUDIENCE, ISSUER } from '../lib/fixtures.js'

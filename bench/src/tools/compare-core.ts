@@ -2,12 +2,17 @@
 // beside the node:crypto floor, interleaved.
 //   BENCH_CORE_ENTRY=/path/to/core/src/index.ts node --conditions=@auth/source --import tsx bench/src/tools/compare-core.ts
 import * as workspace from '@auth/core'
+import * as workspaceTokens from '@auth/core/tokens'
 import { createMemoryStore } from '@auth/storage-memory'
 import { ALGORITHMS, AUDIENCE, benchKey, ISSUER, keyRingInput } from '../lib/fixtures.js'
 import { floorSigner, floorVerifier } from '../lib/floor.js'
 import { measureSideBySide } from '../lib/measure.js'
 
 const patched = (await import(process.env.BENCH_CORE_ENTRY as string)) as typeof workspace
+// The codecs live in the tokens subpath, beside the entry: core/src/tokens/index.ts.
+const patchedTokens = (await import(
+  (process.env.BENCH_CORE_ENTRY as string).replace(/index\.ts$/, 'tokens/index.ts')
+)) as typeof workspaceTokens
 for (const alg of ALGORITHMS) {
   const key = benchKey(alg)
   const keys = keyRingInput(key)
@@ -18,13 +23,13 @@ for (const alg of ALGORITHMS) {
   const token = (await a.issue('u')).accessToken
   if (!(await b.verifyAccess(token)).ok) throw new Error('patched refuses the token')
   const claims = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString())
-  const ca = workspace.createAccessTokenCodec({
+  const ca = workspaceTokens.createAccessTokenCodec({
     keyRing: workspace.createKeyRing(keys),
     issuer: ISSUER,
     audience: AUDIENCE,
     leeway: 0,
   })
-  const cb = patched.createAccessTokenCodec({
+  const cb = patchedTokens.createAccessTokenCodec({
     keyRing: patched.createKeyRing(keys),
     issuer: ISSUER,
     audience: AUDIENCE,

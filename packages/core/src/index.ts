@@ -1,9 +1,89 @@
-// @auth/core: the public surface. Named re-exports only; each folder's index.ts lists its own.
-export * from './engine/index.js'
-export * from './errors/index.js'
-export * from './events/index.js'
-export * from './keys/index.js'
-export * from './machine/index.js'
-export * from './policy/index.js'
-export * from './revocation/index.js'
-export * from './tokens/index.js'
+// @auth/core: the public surface, named one by one in DESIGN.md's words. Deeper layers have
+// their own subpaths: `@auth/core/machine` (the pure rules), `@auth/core/tokens` (the codecs),
+// `@auth/core/http` (the framework-neutral HTTP layer), `@auth/core/errors` and
+// `@auth/core/testing`.
+
+// The engine: issue, refresh, revoke, verify.
+// The family record and the storage contract (for driver authors).
+export {
+  type CompareAndSetResult,
+  type CreateResult,
+  createEngine,
+  type Engine,
+  type EngineOptions,
+  type FamilyOpResult,
+  type FamilyStore,
+  type FamilySummary,
+  type InspectRefreshResult,
+  type IssueOptions,
+  type RefreshOptions,
+  type RefreshResult,
+  type TokenPair,
+  type VerifyAccessOptions,
+  withStorageDeadline,
+} from './engine/index.js'
+// Errors and events.
+export {
+  type AccessTokenErrorCode,
+  AUTH_ERROR_CODES,
+  AuthError,
+  type AuthErrorCode,
+  type Failure,
+  isAuthError,
+  type RefreshErrorCode,
+} from './errors/index.js'
+export type { AuthEvent, AuthEventHandler } from './events/index.js'
+// Keys.
+export {
+  createKeyRing,
+  type DeriveKeyRingOptions,
+  deriveKeyRing,
+  type JWKS,
+  type KeyRing,
+  type KeyRingInput,
+  MIN_DERIVE_SECRET_LENGTH,
+  MIN_RSA_BITS,
+  MIN_SECRET_BYTES,
+  type RefreshKeyInput,
+  SIGNING_ALGORITHMS,
+  type SigningAlgorithm,
+  type SigningKey,
+  type SigningKeyInput,
+} from './keys/index.js'
+export {
+  FAMILY_STATUSES,
+  type FamilyMeta,
+  type FamilyRecord,
+  type FamilyStatus,
+  familyRecordProblem,
+  REVOCATION_REASONS,
+  type RevocationReason,
+} from './machine/index.js'
+// The lifetime policy.
+export {
+  DEFAULT_POLICY,
+  type Duration,
+  GRACE_BINDINGS,
+  type GraceBinding,
+  type LifetimePolicy,
+  type PolicyInput,
+  parseDuration,
+  resolvePolicy,
+} from './policy/index.js'
+// Revocation that reaches every node.
+export {
+  createLocalRevocationFeed,
+  createRevokedFamilies,
+  DEFAULT_REVOCATION_STALENESS,
+  type LocalRevocationFeed,
+  type LocalRevocationFeedOptions,
+  type RevocationFeed,
+  type RevocationFeedState,
+  type RevocationStatus,
+  type RevokedEntry,
+  type RevokedFamilies,
+  type RevokedFamiliesOptions,
+} from './revocation/index.js'
+// Time and randomness.
+export { type Clock, type RandomReader, systemClock } from './runtime.js'
+export { type AccessClaims, RESERVED_CLAIMS, type VerifyAccessResult } from './tokens/index.js'

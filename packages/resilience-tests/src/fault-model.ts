@@ -1,6 +1,5 @@
 import {
   createEngine,
-  decide,
   type Engine,
   type FamilyRecord,
   type FamilyStore,
@@ -8,6 +7,7 @@ import {
   isAuthError,
   type RefreshResult,
 } from '@auth/core'
+import { decide } from '@auth/core/machine'
 import type { ManualClock } from '@auth/core/testing'
 import fc from 'fast-check'
 import { expect } from 'vitest'

@@ -1,7 +1,7 @@
 import { createPublicKey, randomBytes } from 'node:crypto'
 import { type AdapterUnderTest, expressAdapter, fastifyAdapter, honoAdapter } from '@auth/adapter-conformance'
-import { encodeRefreshToken } from '@auth/core'
 import { CSRF_HEADER, type Transport } from '@auth/core/http'
+import { encodeRefreshToken } from '@auth/core/tokens'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {

@@ -8,6 +8,12 @@ export { engineSuite } from './suites/engine.js'
 export { expirySuite } from './suites/expiry.js'
 export { modelSuite } from './suites/model.js'
 export { RACERS, racesSuite } from './suites/races.js'
+export {
+  type FeedNode,
+  type RevocationFeedDriver,
+  type RevokeWay,
+  revocationFeedSuite,
+} from './suites/revocation-feed.js'
 export type {
   ConformanceContext,
   ConformanceHarness,

@@ -1,5 +1,5 @@
 import type { Clock, CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore } from '@auth/core'
-import { AuthError } from '@auth/core'
+import { AuthError, systemClock } from '@auth/core'
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -19,8 +19,6 @@ export interface MemoryStore extends FamilyStore {
 }
 
 const DEFAULT_BATCH_SIZE = 1000
-
-const systemClock: Clock = { now: () => Date.now() }
 
 /**
  * Creates the reference driver: records live in a `Map` in this process and die with it.

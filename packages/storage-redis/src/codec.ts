@@ -1,47 +1,4 @@
-import { AuthError, type FamilyMeta, type FamilyRecord, type RevocationReason } from '@auth/core'
-
-const STATUSES: ReadonlySet<string> = new Set(['active', 'revoked'])
-const REASONS: ReadonlySet<string> = new Set<RevocationReason>([
-  'logout',
-  'logout_all',
-  'reuse_detected',
-  'admin',
-  'expired',
-])
-
-/** Why a value is not a valid record, or null when it is one. */
-export function recordProblem(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object'
-  const r = value as Record<string, unknown>
-  if (typeof r.id !== 'string' || r.id === '') return 'id'
-  if (typeof r.subject !== 'string') return 'subject'
-  if (!isNat(r.generation)) return 'generation'
-  if (typeof r.status !== 'string' || !STATUSES.has(r.status)) return 'status'
-  if (r.revocation !== null) {
-    if (typeof r.revocation !== 'object' || Array.isArray(r.revocation)) return 'revocation'
-    const rev = r.revocation as Record<string, unknown>
-    if (typeof rev.reason !== 'string' || !REASONS.has(rev.reason)) return 'revocation.reason'
-    if (!Number.isSafeInteger(rev.at)) return 'revocation.at'
-  }
-  for (const field of ['createdAt', 'authTime', 'lastUsedAt', 'expiresAt', 'idleExpiresAt'] as const) {
-    if (!Number.isSafeInteger(r[field])) return field
-  }
-  if (r.rotatedAt !== null && !Number.isSafeInteger(r.rotatedAt)) return 'rotatedAt'
-  if (r.rotatedBinding !== null && typeof r.rotatedBinding !== 'string') return 'rotatedBinding'
-  if (!isNat(r.version) || r.version < 1) return 'version'
-  if (typeof r.nonce !== 'string' || r.nonce === '') return 'nonce'
-  if (typeof r.meta !== 'object' || r.meta === null || Array.isArray(r.meta)) return 'meta'
-  for (const v of Object.values(r.meta)) {
-    const ok =
-      v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))
-    if (!ok) return 'meta'
-  }
-  return null
-}
-
-function isNat(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0
-}
+import { AuthError, type FamilyMeta, type FamilyRecord, familyRecordProblem } from '@auth/core'
 
 /** The record's fields in a fixed order, and nothing else (a caller's extra properties are not stored). */
 function project(r: FamilyRecord): FamilyRecord {
@@ -69,7 +26,7 @@ function project(r: FamilyRecord): FamilyRecord {
  * come back as it went in: a caller bug, caught before anything is written.
  */
 export function encodeRecord(record: FamilyRecord, operation: string): string {
-  const problem = recordProblem(record)
+  const problem = familyRecordProblem(record)
   if (problem !== null) {
     throw new AuthError('ERR_CONFIG_INVALID', `${operation}: the record to store is invalid (${problem})`)
   }
@@ -104,7 +61,7 @@ export function decodeRecord(id: string, fields: StoredFields): FamilyRecord | n
   } catch {
     throw corrupt('the record is not JSON')
   }
-  const problem = recordProblem(parsed)
+  const problem = familyRecordProblem(parsed)
   if (problem !== null) throw corrupt(`bad ${problem}`)
   const record = project(parsed as FamilyRecord)
   if (record.id !== id) throw corrupt('the id does not match the key')

@@ -1,8 +1,8 @@
 import { createEngine, createRevokedFamilies, type RevokedFamilies } from '@auth/core'
 import { serviceUrl } from '@auth/core/testing'
+import { revocationFeedSuite } from '@auth/storage-conformance'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { feedScenarios } from '../../storage-conformance/test/revocation-feed-scenarios.js'
 import { createRedisRevocationFeed, createRedisStore, type RedisRevocationFeed, type RedisStore } from '../src/index.js'
 import { deletePrefix, randomPrefix } from './redis-harness.js'
 
@@ -65,7 +65,7 @@ describe.skipIf(!url)('Redis revocation feed (real Redis)', () => {
     await admin.quit()
   })
 
-  feedScenarios({
+  revocationFeedSuite({
     label: '[redis feed]',
     disconnection: 'its subscriber is killed (CLIENT KILL)',
     revokeWays: ['revoke', 'revokeAll', 'reuse'],

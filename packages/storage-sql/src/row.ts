@@ -1,5 +1,5 @@
-import type { FamilyMeta, FamilyRecord, RevocationReason } from '@auth/core'
-import { AuthError } from '@auth/core'
+import type { FamilyMeta, FamilyRecord, FamilyStatus, RevocationReason } from '@auth/core'
+import { AuthError, familyRecordProblem } from '@auth/core'
 
 /**
  * One family as a table row. Times are epoch milliseconds in `bigint` columns; `meta` is JSON
@@ -29,8 +29,6 @@ export const MAX_KEY_LENGTH = 255
 
 /** With the `u` flag a surrogate class matches only unpaired halves. */
 const LONE_SURROGATE = /\p{Surrogate}/u
-
-const REASONS: readonly RevocationReason[] = ['logout', 'logout_all', 'reuse_detected', 'admin', 'expired']
 
 /**
  * True when `value` can be an `id` or `subject` in every dialect: 1 to 255 characters, well
@@ -72,9 +70,10 @@ export function encodeRow(record: FamilyRecord): FamilyRow {
   if (!isStorableKey(record.subject)) {
     throw misuse('subject', `is not 1 to ${MAX_KEY_LENGTH} characters of well-formed text`)
   }
-  if (record.status !== 'active' && record.status !== 'revoked') throw misuse('status', 'is unknown')
+  const problem = familyRecordProblem(record)
+  if (problem === 'status') throw misuse('status', 'is unknown')
+  if (problem === 'revocation.reason') throw misuse('revocation reason', 'is unknown')
   const revocation = record.revocation
-  if (revocation !== null && !REASONS.includes(revocation.reason)) throw misuse('revocation reason', 'is unknown')
   const meta = JSON.stringify(record.meta)
   if (typeof meta !== 'string') throw misuse('meta', 'is not JSON')
   return {
@@ -139,36 +138,32 @@ function nullableText(row: Record<string, unknown>, field: string): string | nul
   return value
 }
 
+/** `meta` is JSON text; what it holds is checked with the rest of the record. */
 function meta(row: Record<string, unknown>): FamilyMeta {
   const raw = text(row, 'meta')
-  let parsed: unknown
   try {
-    parsed = JSON.parse(raw)
+    return JSON.parse(raw) as FamilyMeta
   } catch {
     // Not swallowed: reported as the corrupt field by the caller.
     throw new CorruptRow('meta')
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CorruptRow('meta')
-  for (const value of Object.values(parsed)) {
-    const kind = typeof value
-    if (value !== null && kind !== 'string' && kind !== 'number' && kind !== 'boolean') throw new CorruptRow('meta')
-  }
-  return parsed as FamilyMeta
 }
 
-function revocation(row: Record<string, unknown>, status: 'active' | 'revoked'): FamilyRecord['revocation'] {
-  const reason = row.revocation_reason
+/** The two revocation columns as the record's `revocation` (checked with the rest of the record). */
+function revocation(row: Record<string, unknown>): FamilyRecord['revocation'] {
+  const reason = nullableText(row, 'revocation_reason')
   const at = nullableInteger(row, 'revoked_at', 0)
-  if (status === 'active') {
-    if (reason !== null) throw new CorruptRow('revocation_reason')
-    if (at !== null) throw new CorruptRow('revoked_at')
-    return null
-  }
-  if (typeof reason !== 'string' || !(REASONS as readonly string[]).includes(reason)) {
-    throw new CorruptRow('revocation_reason')
-  }
-  if (at === null) throw new CorruptRow('revoked_at')
-  return { reason: reason as RevocationReason, at }
+  if (reason === null && at === null) return null
+  return { reason: reason as RevocationReason, at: at as number }
+}
+
+/** The column to name when the record validator refuses field `problem`. */
+const COLUMN_OF: Readonly<Record<string, string>> = {
+  status: 'status',
+  revocation: 'revocation_reason',
+  'revocation.reason': 'revocation_reason',
+  'revocation.at': 'revoked_at',
+  meta: 'meta',
 }
 
 /**
@@ -182,14 +177,12 @@ export function decodeRow(row: unknown, label: string): FamilyRecord {
   }
   const r = row as Record<string, unknown>
   try {
-    const status = r.status
-    if (status !== 'active' && status !== 'revoked') throw new CorruptRow('status')
-    return {
+    const record: FamilyRecord = {
       id: text(r, 'id'),
       subject: text(r, 'subject'),
       generation: integer(r, 'generation', 0),
-      status,
-      revocation: revocation(r, status),
+      status: text(r, 'status') as FamilyStatus,
+      revocation: revocation(r),
       createdAt: integer(r, 'created_at', 0),
       authTime: integer(r, 'auth_time', 0),
       lastUsedAt: integer(r, 'last_used_at', 0),
@@ -201,6 +194,9 @@ export function decodeRow(row: unknown, label: string): FamilyRecord {
       nonce: text(r, 'nonce'),
       meta: meta(r),
     }
+    const problem = familyRecordProblem(record)
+    if (problem !== null) throw new CorruptRow(COLUMN_OF[problem] ?? problem)
+    return record
   } catch (error) {
     if (!(error instanceof CorruptRow)) throw error
     throw new AuthError(

@@ -1,8 +1,8 @@
 import { createEngine, createRevokedFamilies, type RevokedFamilies } from '@auth/core'
 import { serviceUrl } from '@auth/core/testing'
+import { revocationFeedSuite } from '@auth/storage-conformance'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { feedScenarios, sleep } from '../../storage-conformance/test/revocation-feed-scenarios.js'
 import {
   type AnyKysely,
   createPostgresRevocationFeed,
@@ -11,6 +11,8 @@ import {
   type PostgresRevocationFeed,
 } from '../src/index.js'
 import { dropTable, openPostgres, uniqueName } from './support.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const url = serviceUrl('DATABASE_URL', 'PostgreSQL revocation feed')
 
@@ -74,7 +76,7 @@ describe.skipIf(!url)('PostgreSQL revocation feed (real PostgreSQL)', () => {
     await admin.end()
   })
 
-  feedScenarios({
+  revocationFeedSuite({
     label: '[postgres feed]',
     disconnection: 'its LISTEN backend is terminated (pg_terminate_backend)',
     revokeWays: ['revoke', 'revokeAll'],

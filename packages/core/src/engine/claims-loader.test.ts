@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createMemoryStore } from '../../../storage-memory/src/index.js'
 import { AuthError } from '../errors/index.js'
-import { createManualClock, createSeededRandom } from '../testing/index.js'
+import { createManualClock, createSeededRandom, createTestStore } from '../testing/index.js'
 import { createEngine } from './engine.js'
 import type { EngineOptions, FamilySummary } from './types.js'
 
@@ -9,7 +8,7 @@ function engineWith(claims: EngineOptions['claims']) {
   const clock = createManualClock()
   const seen: FamilySummary[] = []
   const engine = createEngine({
-    store: createMemoryStore({ clock }),
+    store: createTestStore({ clock }),
     issuer: 'https://auth.example.test',
     audience: 'api',
     secret: 'an-example-secret-of-at-least-32-characters',
@@ -62,7 +61,7 @@ describe('engine claims loader', () => {
     await expect(engine.issue('dave')).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID' })
     expect(() =>
       createEngine({
-        store: createMemoryStore(),
+        store: createTestStore(),
         issuer: 'https://auth.example.test',
         audience: 'api',
         secret: 'an-example-secret-of-at-least-32-characters',

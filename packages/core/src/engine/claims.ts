@@ -1,6 +1,7 @@
 import { AuthError } from '../errors/index.js'
+import { metaProblem } from '../machine/record.js'
 import type { FamilyMeta } from '../machine/types.js'
-import { RESERVED_CLAIMS } from './types.js'
+import { RESERVED_CLAIMS } from '../tokens/types.js'
 
 const reserved: ReadonlySet<string> = new Set(RESERVED_CLAIMS)
 
@@ -36,17 +37,10 @@ export function checkSubject(subject: unknown): asserts subject is string {
 /** Checks family metadata: a plain object of strings, finite numbers, booleans and nulls (it is stored as JSON). */
 export function checkMeta(meta: unknown, where: string): FamilyMeta | undefined {
   if (meta === undefined) return undefined
-  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
-    throw new AuthError('ERR_CONFIG_INVALID', `${where}: meta must be a plain object`)
-  }
-  for (const [name, value] of Object.entries(meta)) {
-    const ok =
-      value === null ||
-      typeof value === 'string' ||
-      typeof value === 'boolean' ||
-      (typeof value === 'number' && Number.isFinite(value))
-    if (!ok)
-      throw new AuthError('ERR_CONFIG_INVALID', `${where}: meta.${name} must be a string, number, boolean or null`)
+  const problem = metaProblem(meta)
+  if (problem === 'not an object') throw new AuthError('ERR_CONFIG_INVALID', `${where}: meta must be a plain object`)
+  if (problem !== null) {
+    throw new AuthError('ERR_CONFIG_INVALID', `${where}: meta.${problem} must be a string, number, boolean or null`)
   }
   return meta as FamilyMeta
 }

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createMemoryStore } from '../../../storage-memory/src/index.js'
 import { AuthError } from '../errors/index.js'
 import { deriveKeyRing } from '../keys/derive.js'
-import { createManualClock, createSeededRandom } from '../testing/index.js'
+import { createManualClock, createSeededRandom, createTestStore } from '../testing/index.js'
 import { encodeRefreshToken } from '../tokens/refresh-token.js'
 import { createEngine } from './engine.js'
 import type { FamilyStore } from './store.js'
@@ -26,7 +25,7 @@ function build(store: FamilyStore) {
 
 describe('engine edges', () => {
   it('inspectRefreshToken refuses an authentic token of a generation the family never reached', async () => {
-    const store = createMemoryStore({ clock })
+    const store = createTestStore({ clock })
     const engine = build(store)
     const login = await engine.issue('alice')
     const family = await store.get(login.familyId)
@@ -45,7 +44,7 @@ describe('engine edges', () => {
   })
 
   it('revokeAll lets every revocation settle before it reports an outage', async () => {
-    const inner = createMemoryStore({ clock })
+    const inner = createTestStore({ clock })
     let failId = ''
     const store: FamilyStore = {
       create: (r) => inner.create(r),

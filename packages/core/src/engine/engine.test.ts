@@ -1,12 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-// Relative, not '@auth/storage-memory': a dev dependency from core on it would make the workspace
-// graph cyclic (storage-memory depends on core), which turbo refuses.
-import { createMemoryStore, type MemoryStore } from '../../../storage-memory/src/index.js'
 import { AuthError, isAuthError } from '../errors/index.js'
 import type { AuthEvent } from '../events/index.js'
 import type { FamilyRecord } from '../machine/types.js'
 import type { PolicyInput } from '../policy/policy.js'
-import { createManualClock, createSeededRandom, type ManualClock } from '../testing/index.js'
+import {
+  createManualClock,
+  createSeededRandom,
+  createTestStore,
+  type ManualClock,
+  type TestStore,
+} from '../testing/index.js'
 import { createEngine } from './engine.js'
 import type { FamilyStore } from './store.js'
 import type { Engine, EngineOptions, RefreshResult } from './types.js'
@@ -18,7 +21,7 @@ const HOUR = 60 * MINUTE
 
 interface Setup {
   readonly engine: Engine
-  readonly store: MemoryStore
+  readonly store: TestStore
   readonly clock: ManualClock
   readonly events: AuthEvent[]
 }
@@ -27,7 +30,7 @@ interface Setup {
 function setup(policy: PolicyInput = {}, overrides: Partial<EngineOptions> & { storeClock?: ManualClock } = {}): Setup {
   const clock = createManualClock()
   const { storeClock, ...rest } = overrides
-  const store = createMemoryStore({ clock: storeClock ?? clock })
+  const store = createTestStore({ clock: storeClock ?? clock })
   const events: AuthEvent[] = []
   const engine = createEngine({
     store,
@@ -472,7 +475,7 @@ describe('engine: storage outages fail closed', () => {
   }
 
   it('issue: a failing create throws ERR_STORAGE_UNAVAILABLE with the cause, and no family exists', async () => {
-    const store = createMemoryStore()
+    const store = createTestStore()
     const error = await engineOn(failing(store, 'create'))
       .issue('alice')
       .catch((e: unknown) => e)
@@ -482,7 +485,7 @@ describe('engine: storage outages fail closed', () => {
   })
 
   it('refresh: a failing read or write throws ERR_STORAGE_UNAVAILABLE and the family is unchanged', async () => {
-    const store = createMemoryStore()
+    const store = createTestStore()
     const login = await engineOn(store).issue('alice')
     for (const method of ['get', 'compareAndSet'] as const) {
       const error = await engineOn(failing(store, method))
@@ -496,7 +499,7 @@ describe('engine: storage outages fail closed', () => {
   })
 
   it('revokeAll and list: a failing listBySubject throws ERR_STORAGE_UNAVAILABLE', async () => {
-    const store = failing(createMemoryStore(), 'listBySubject')
+    const store = failing(createTestStore(), 'listBySubject')
     for (const run of [(e: Engine) => e.revokeAll('alice'), (e: Engine) => e.list('alice')]) {
       const error = await run(engineOn(store)).catch((e: unknown) => e)
       expect(isAuthError(error) && error.code).toBe('ERR_STORAGE_UNAVAILABLE')
@@ -504,7 +507,7 @@ describe('engine: storage outages fail closed', () => {
   })
 
   it('a driver’s own AuthError passes through unchanged', async () => {
-    const store = createMemoryStore()
+    const store = createTestStore()
     const login = await engineOn(store).issue('alice')
     const corrupt: FamilyStore = {
       ...store,
@@ -519,7 +522,7 @@ describe('engine: storage outages fail closed', () => {
   })
 
   it('a store answering with another family’s record is corrupt, not trusted', async () => {
-    const store = createMemoryStore()
+    const store = createTestStore()
     const engine = engineOn(store)
     const alice = await engine.issue('alice')
     const bob = await engine.issue('bob')
@@ -535,7 +538,7 @@ describe('engine: events and configuration', () => {
   it('a throwing onEvent is reported with console.error and never breaks the request', async () => {
     const report = vi.spyOn(console, 'error').mockImplementation(() => {})
     const engine = createEngine({
-      store: createMemoryStore(),
+      store: createTestStore(),
       issuer: 'https://auth.example.test',
       audience: 'api',
       secret: SECRET,
@@ -550,7 +553,7 @@ describe('engine: events and configuration', () => {
   })
 
   it('refuses bad options at construction, naming them', () => {
-    const base = { store: createMemoryStore(), issuer: 'https://i.test', audience: 'api' }
+    const base = { store: createTestStore(), issuer: 'https://i.test', audience: 'api' }
     const bad: Array<[Partial<EngineOptions> & Record<string, unknown>, RegExp]> = [
       [{ ...base }, /keys .*or secret/],
       [{ ...base, secret: SECRET, keys: { signing: [], refresh: [] } }, /not both/],

@@ -1,8 +1,10 @@
 import { AuthError, failure } from '../errors/index.js'
-import { createFamilyRecord } from '../machine/decide.js'
-import type { FamilyRecord, RevocationReason } from '../machine/types.js'
+import { isFresh, isLive } from '../machine/lifetime.js'
+import { createFamilyRecord } from '../machine/record.js'
+import { type FamilyRecord, REVOCATION_REASONS, type RevocationReason } from '../machine/types.js'
 import { parseDuration } from '../policy/policy.js'
 import { generateFamilyId, generateNonce } from '../tokens/refresh-token.js'
+import type { VerifyAccessResult } from '../tokens/types.js'
 import { authenticateRefreshToken } from './authenticate.js'
 import { checkAppClaims, checkMeta, checkSubject } from './claims.js'
 import { familyOp, revokeFamily } from './family-ops.js'
@@ -10,16 +12,9 @@ import { type EngineContext, resolveEngineOptions } from './options.js'
 import { tokenPair } from './pair.js'
 import { refresh } from './refresh.js'
 import { toSummary } from './summary.js'
-import type {
-  Engine,
-  EngineOptions,
-  FamilySummary,
-  TokenPair,
-  VerifyAccessOptions,
-  VerifyAccessResult,
-} from './types.js'
+import type { Engine, EngineOptions, FamilySummary, TokenPair, VerifyAccessOptions } from './types.js'
 
-const REASONS: ReadonlySet<RevocationReason> = new Set(['logout', 'logout_all', 'reuse_detected', 'admin', 'expired'])
+const REASONS: ReadonlySet<unknown> = new Set(REVOCATION_REASONS)
 
 /**
  * Builds the engine: the only part of the library that calls storage. It reads a family,
@@ -135,7 +130,7 @@ export function createEngine(options: EngineOptions): Engine {
           maxAge = parseDuration(maxAuthAge, 'maxAuthAge')
           if (maxAuthAges.size < 64) maxAuthAges.set(maxAuthAge, maxAge)
         }
-        if (now - result.claims.auth_time * 1000 > maxAge) {
+        if (!isFresh(result.claims.auth_time * 1000, now, maxAge)) {
           return failure('ERR_AUTH_STALE', 'this action needs a recent login; authenticate again')
         }
       }
@@ -181,11 +176,11 @@ async function liveFamilies(ctx: EngineContext, subject: unknown): Promise<Famil
   if (typeof subject !== 'string' || subject.length === 0) return []
   const now = ctx.clock.now()
   const records = await ctx.store.listBySubject(subject)
-  return records.filter((f) => f.status === 'active' && now < f.idleExpiresAt && now < f.expiresAt)
+  return records.filter((f) => isLive(f, now))
 }
 
 function checkReason(reason: unknown): asserts reason is RevocationReason {
-  if (!REASONS.has(reason as RevocationReason)) {
+  if (!REASONS.has(reason)) {
     throw new AuthError('ERR_CONFIG_INVALID', `revoke: unknown reason ${JSON.stringify(reason)}`)
   }
 }

@@ -1,4 +1,5 @@
 import { AuthError, isAuthError } from '../errors/index.js'
+import { familyRecordProblem } from '../machine/record.js'
 import type { FamilyRecord } from '../machine/types.js'
 import type { CompareAndSetResult, CreateResult, FamilyStore } from './store.js'
 
@@ -53,20 +54,10 @@ function checkWriteResult(value: CreateResult | CompareAndSetResult, op: string)
   }
 }
 
-/** A cheap shape check: the fields the engine's decisions rest on. Drivers do the full decoding. */
+/** The one record validator (machine/record): what every driver returns is checked before `decide` sees it. */
 function checkRecord(record: FamilyRecord, op: string): void {
-  const ok =
-    record !== null &&
-    typeof record === 'object' &&
-    typeof record.id === 'string' &&
-    typeof record.subject === 'string' &&
-    typeof record.nonce === 'string' &&
-    Number.isSafeInteger(record.generation) &&
-    Number.isSafeInteger(record.version) &&
-    (record.status === 'active' || record.status === 'revoked') &&
-    Number.isFinite(record.expiresAt) &&
-    Number.isFinite(record.idleExpiresAt)
-  if (!ok) throw corrupt(`${op} returned a record that is not a family record`)
+  const problem = familyRecordProblem(record)
+  if (problem !== null) throw corrupt(`${op} returned a record that is not a family record (bad ${problem})`)
 }
 
 function corrupt(message: string): AuthError {

@@ -1,16 +1,16 @@
 import { AuthError } from '../errors/index.js'
+import { createEmitter } from '../events/index.js'
 import { deriveKeyRing } from '../keys/derive.js'
 import { createKeyRing } from '../keys/key-ring.js'
-import type { KeyRingInput } from '../keys/types.js'
+import type { KeyRing, KeyRingInput } from '../keys/types.js'
 import { resolvePolicy } from '../policy/policy.js'
 import { emitRevocations } from '../revocation/emit-revocations.js'
 import type { RevokedFamilies } from '../revocation/types.js'
-import { createAccessTokenCodec } from '../tokens/access-token.js'
-import type { KeyRing } from '../tokens/types.js'
-import { createEmitter } from './emit.js'
+import { type Clock, systemClock, systemRandom } from '../runtime.js'
+import { createAccessTokenCodec } from '../tokens/access-token/index.js'
 import { guardStore } from './guarded-store.js'
 import type { PairContext } from './pair.js'
-import type { Clock, EngineOptions, RandomReader } from './types.js'
+import type { EngineOptions } from './types.js'
 
 const DEFAULT_MAX_RETRIES = 16
 
@@ -22,28 +22,6 @@ export interface EngineContext extends PairContext {
   readonly maxRetries: number
   /** `EngineOptions.revocations`: the set `verifyAccess` checks (opt-in). */
   readonly revocations: RevokedFamilies | undefined
-}
-
-const systemClock: Clock = { now: () => Date.now() }
-
-// One getRandomValues call costs ~5 µs whatever its size: draw 4 KiB at a time and hand it out.
-const pool = new Uint8Array(4096)
-let poolOffset = pool.length
-/** The default randomness: crypto.getRandomValues, drawn 4 KiB at a time (exported for its test). */
-export const systemRandom: RandomReader = {
-  read(bytes) {
-    if (bytes.length > pool.length) {
-      crypto.getRandomValues(bytes as Uint8Array<ArrayBuffer>)
-      return
-    }
-    if (poolOffset + bytes.length > pool.length) {
-      crypto.getRandomValues(pool)
-      poolOffset = 0
-    }
-    bytes.set(pool.subarray(poolOffset, poolOffset + bytes.length))
-    pool.fill(0, poolOffset, poolOffset + bytes.length)
-    poolOffset += bytes.length
-  },
 }
 
 /** Validates every option of `createEngine`; throws `AuthError('ERR_CONFIG_INVALID')` naming the first bad one. */

@@ -1,12 +1,15 @@
 import { encodeBase64urlNoPadding } from '@oslojs/encoding'
 import { AuthError } from '../errors/index.js'
+import type { KeyRing } from '../keys/types.js'
+import { accessTokenExpiry } from '../machine/lifetime.js'
 import type { FamilyRecord } from '../machine/types.js'
 import type { LifetimePolicy } from '../policy/policy.js'
+import type { RandomReader } from '../runtime.js'
 import { encodeRefreshToken } from '../tokens/refresh-token.js'
-import type { AccessTokenCodec, KeyRing } from '../tokens/types.js'
+import type { AccessClaims, AccessTokenCodec } from '../tokens/types.js'
 import { checkAppClaims } from './claims.js'
 import { toSummary } from './summary.js'
-import type { AccessClaims, FamilySummary, RandomReader, TokenPair } from './types.js'
+import type { FamilySummary, TokenPair } from './types.js'
 
 /** What building a token pair needs, fixed when the engine is built. */
 export interface PairContext {
@@ -56,7 +59,7 @@ export async function accessTokenFor(
     appClaims = { ...loaded, ...appClaims }
   }
   const iat = Math.floor(now / 1000)
-  const exp = Math.max(iat + 1, Math.floor(Math.min(now + ctx.policy.accessTtl, family.expiresAt) / 1000))
+  const exp = accessTokenExpiry(family, now, ctx.policy)
   const claims: AccessClaims = {
     ...appClaims,
     iss: ctx.issuer,

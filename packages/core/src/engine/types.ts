@@ -1,52 +1,12 @@
-import type { AccessTokenErrorCode, Failure, RefreshErrorCode } from '../errors/index.js'
+import type { Failure, RefreshErrorCode } from '../errors/index.js'
 import type { AuthEventHandler } from '../events/index.js'
-import type { JWKS, KeyRingInput, SigningAlgorithm } from '../keys/types.js'
+import type { JWKS, KeyRing, KeyRingInput, SigningAlgorithm } from '../keys/types.js'
 import type { FamilyMeta, FamilyRecord, RevocationReason } from '../machine/types.js'
 import type { Duration, LifetimePolicy, PolicyInput } from '../policy/policy.js'
 import type { RevokedFamilies } from '../revocation/types.js'
-import type { KeyRing } from '../tokens/types.js'
+import type { Clock, RandomReader } from '../runtime.js'
+import type { VerifyAccessResult } from '../tokens/types.js'
 import type { FamilyStore } from './store.js'
-
-/** The source of time: epoch milliseconds. Tests inject a manual clock. */
-export interface Clock {
-  now(): number
-}
-
-/** The source of randomness (fills `bytes`). Defaults to `crypto.getRandomValues`. */
-export interface RandomReader {
-  read(bytes: Uint8Array): void
-}
-
-/** Claims names the library owns; `issue({ claims })` refuses them. */
-export const RESERVED_CLAIMS = [
-  'iss',
-  'aud',
-  'sub',
-  'iat',
-  'exp',
-  'nbf',
-  'jti',
-  'sid',
-  'auth_time',
-  'typ',
-  'cnf',
-] as const
-
-/** The verified claims of an access token. `T` is the app's own claims. */
-export type AccessClaims<T extends object = Record<string, unknown>> = T & {
-  readonly iss: string
-  readonly aud: string | string[]
-  readonly sub: string
-  /** Seconds since the epoch. */
-  readonly iat: number
-  /** Seconds since the epoch. */
-  readonly exp: number
-  readonly jti: string
-  /** The family id. */
-  readonly sid: string
-  /** Seconds since the epoch: when the subject last authenticated. */
-  readonly auth_time: number
-}
 
 /** What `issue` and a successful `refresh` hand out. Times are epoch milliseconds. */
 export interface TokenPair {
@@ -89,11 +49,6 @@ export type RefreshResult =
       /** Set when the refused token named a real family (e.g. the one reuse just revoked). */
       readonly familyId?: string
     })
-
-/** Outcome of `engine.verifyAccess`. */
-export type VerifyAccessResult<T extends object = Record<string, unknown>> =
-  | { readonly ok: true; readonly claims: AccessClaims<T> }
-  | Failure<AccessTokenErrorCode>
 
 /** Outcome of `engine.revoke` / `engine.reauthenticate`. */
 export type FamilyOpResult =
@@ -210,6 +165,3 @@ export interface EngineOptions {
    */
   readonly revocations?: RevokedFamilies
 }
-
-/** Re-exported for the engine factory's options. */
-export type { AuthEventHandler }

@@ -1,15 +1,13 @@
-import type { AccessClaims } from '../engine/types.js'
 import { AuthError, type AuthErrorCode, isAuthError } from '../errors/index.js'
 import { parseDuration } from '../policy/policy.js'
+import type { AccessClaims } from '../tokens/types.js'
 import { type Body, peekParsedBody } from './body.js'
 import { readCookies } from './cookies.js'
 import { CSRF_HEADER, csrfMatches, isUnsafeMethod } from './csrf.js'
 import { extractAccessToken } from './extract.js'
 import type { HttpContext } from './options.js'
 import { failureResponse, thrownResponse } from './response.js'
-import type { AuthRequest, GuardOptions, GuardResult, TokenLocation } from './types.js'
-
-const LOCATIONS: readonly TokenLocation[] = ['header', 'cookie', 'body']
+import { type AuthRequest, type GuardOptions, type GuardResult, TOKEN_LOCATIONS, type TokenLocation } from './types.js'
 
 /**
  * The double-submit check for a request that carries an ambient credential (a cookie): on an
@@ -81,8 +79,11 @@ function seconds(duration: string | number): number {
 
 /** A guard's own `locations` must be valid, and `'cookie'` needs the cookie transport (misuse: thrown). */
 function checkLocations(ctx: HttpContext, locations: readonly TokenLocation[]): void {
-  if (!Array.isArray(locations) || locations.length === 0 || locations.some((l) => !LOCATIONS.includes(l))) {
-    throw new AuthError('ERR_CONFIG_INVALID', `guard locations must be a non-empty list of ${LOCATIONS.join(', ')}`)
+  if (!Array.isArray(locations) || locations.length === 0 || locations.some((l) => !TOKEN_LOCATIONS.includes(l))) {
+    throw new AuthError(
+      'ERR_CONFIG_INVALID',
+      `guard locations must be a non-empty list of ${TOKEN_LOCATIONS.join(', ')}`,
+    )
   }
   if (locations.includes('cookie') && ctx.transport !== 'cookie') {
     throw new AuthError('ERR_CONFIG_INVALID', "guard locations: 'cookie' needs transport: 'cookie'")

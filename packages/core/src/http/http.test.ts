@@ -1,16 +1,13 @@
 import { parseSetCookie } from 'cookie'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-// Relative, not '@auth/storage-memory': a dev dependency from core on it would make the workspace
-// graph cyclic (storage-memory depends on core), which turbo refuses.
-import { createMemoryStore } from '../../../storage-memory/src/index.js'
 import { createEngine } from '../engine/engine.js'
 import type { FamilyStore } from '../engine/store.js'
 import type { Engine, EngineOptions } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
 import type { AuthEvent } from '../events/index.js'
 import type { PolicyInput } from '../policy/policy.js'
-import { createManualClock, type ManualClock } from '../testing/index.js'
+import { createManualClock, createTestStore, type ManualClock } from '../testing/index.js'
 import { createAuthHttp } from './http.js'
 import type { AuthHttpOptions } from './options.js'
 import type { AuthHttp, AuthRequest, AuthResponse } from './types.js'
@@ -36,7 +33,7 @@ function setup(
   const events: AuthEvent[] = []
   const errors: unknown[] = []
   const engine = createEngine({
-    store: createMemoryStore({ clock }),
+    store: createTestStore({ clock }),
     issuer: 'https://auth.example.test',
     audience: 'api',
     secret: SECRET,
@@ -492,7 +489,7 @@ describe('storage outages', () => {
     code: 'ERR_STORAGE_UNAVAILABLE' | 'ERR_STORAGE_CORRUPT',
     clock: ManualClock,
   ): FamilyStore & { breakNow(): void } {
-    const store = createMemoryStore({ clock })
+    const store = createTestStore({ clock })
     let broken = false
     const fail = () => {
       throw new AuthError(code, 'connect ECONNREFUSED 10.1.2.3:6379')
@@ -730,7 +727,7 @@ describe('createAuthHttp options', () => {
   it("refuses graceBinding 'dpop' until DPoP proofs are verified", () => {
     const dpop = setup({}, {}, {}).engine
     const withDpop = createEngine({
-      store: createMemoryStore(),
+      store: createTestStore(),
       issuer: 'i',
       audience: 'a',
       secret: SECRET,

@@ -1,11 +1,12 @@
 import { sha256 } from '@oslojs/crypto/sha2'
 import { encodeBase64urlNoPadding } from '@oslojs/encoding'
-import type { Clock, Engine } from '../engine/types.js'
+import type { Engine } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
 import type { FamilyMeta } from '../machine/types.js'
+import { type Clock, systemClock } from '../runtime.js'
 import { DEFAULT_BODY_LIMIT } from './body.js'
 import { type AuthHttpCookieOptions, type CookieSet, resolveCookies } from './cookies.js'
-import type { AuthRequest, TokenLocation } from './types.js'
+import { type AuthRequest, TOKEN_LOCATIONS, type TokenLocation } from './types.js'
 
 /** How tokens travel between the client and the server. */
 export type Transport = 'bearer' | 'cookie'
@@ -75,9 +76,7 @@ export interface HttpContext {
   bindingFor(request: AuthRequest): string | null
 }
 
-const LOCATIONS: readonly TokenLocation[] = ['header', 'cookie', 'body']
 const MAX_BODY_LIMIT = 1024 * 1024
-const systemClock: Clock = { now: () => Date.now() }
 
 /** Validates every option of `createAuthHttp`; throws `AuthError('ERR_CONFIG_INVALID')` naming the first bad one. */
 export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
@@ -103,8 +102,8 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
   if (transport !== 'bearer' && transport !== 'cookie') bad("transport must be 'bearer' or 'cookie'")
 
   const locations = options.tokenLocations ?? (transport === 'cookie' ? ['cookie'] : ['header'])
-  if (!Array.isArray(locations) || locations.length === 0 || locations.some((l) => !LOCATIONS.includes(l))) {
-    bad(`tokenLocations must be a non-empty list of ${LOCATIONS.join(', ')}`)
+  if (!Array.isArray(locations) || locations.length === 0 || locations.some((l) => !TOKEN_LOCATIONS.includes(l))) {
+    bad(`tokenLocations must be a non-empty list of ${TOKEN_LOCATIONS.join(', ')}`)
   }
   if (new Set(locations).size !== locations.length) bad('tokenLocations lists a location twice')
   if (locations.includes('cookie') && transport !== 'cookie') {

@@ -1,5 +1,6 @@
-import type { AccessClaims } from '../engine/types.js'
 import type { AuthErrorCode } from '../errors/index.js'
+import { sessionExpiry } from '../machine/lifetime.js'
+import type { AccessClaims } from '../tokens/types.js'
 import { type Body, readBody, stringField } from './body.js'
 import { clearCookies, readCookies } from './cookies.js'
 import { isTokenSyntax } from './extract.js'
@@ -206,7 +207,7 @@ async function listSessions(ctx: HttpContext, request: AuthRequest): Promise<Aut
     id: family.id,
     created_at: Math.floor(family.createdAt / 1000),
     last_used_at: Math.floor(family.lastUsedAt / 1000),
-    expires_at: Math.floor(Math.min(family.expiresAt, family.idleExpiresAt) / 1000),
+    expires_at: Math.floor(sessionExpiry(family) / 1000),
     user_agent: typeof family.meta.userAgent === 'string' ? family.meta.userAgent : null,
     ip: typeof family.meta.ip === 'string' ? family.meta.ip : null,
     current: family.id === access.claims.sid,

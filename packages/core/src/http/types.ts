@@ -1,6 +1,7 @@
-import type { AccessClaims, Engine, FamilySummary, IssueOptions, TokenPair } from '../engine/types.js'
+import type { Engine, FamilySummary, IssueOptions, TokenPair } from '../engine/types.js'
 import type { AuthErrorCode } from '../errors/index.js'
 import type { Duration } from '../policy/policy.js'
+import type { AccessClaims } from '../tokens/types.js'
 
 /**
  * The framework-neutral request every adapter builds. Adapters do no parsing of their own:
@@ -41,7 +42,10 @@ export interface AuthResponse {
 }
 
 /** Where a token may be read from, in order of preference. */
-export type TokenLocation = 'header' | 'cookie' | 'body'
+export const TOKEN_LOCATIONS = ['header', 'cookie', 'body'] as const
+
+/** One of {@link TOKEN_LOCATIONS}. */
+export type TokenLocation = (typeof TOKEN_LOCATIONS)[number]
 
 /** Options of a guard (`requireAuth`). */
 export interface GuardOptions {

@@ -1,10 +1,9 @@
 import type { KeyObject } from 'node:crypto'
 import { encodeBase64urlNoPadding } from '@oslojs/encoding'
 import { AuthError } from '../errors/index.js'
-import type { KeyRing } from '../tokens/types.js'
 import { createKeyRing } from './key-ring.js'
 import { nodeCrypto } from './node-crypto.js'
-import type { SigningAlgorithm, SigningKeyInput } from './types.js'
+import type { KeyRing, SigningAlgorithm, SigningKeyInput } from './types.js'
 
 /** The shortest secret `deriveKeyRing` accepts, in characters. */
 export const MIN_DERIVE_SECRET_LENGTH = 32

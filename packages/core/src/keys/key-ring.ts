@@ -1,9 +1,16 @@
 import type { KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
 import { AuthError } from '../errors/index.js'
-import type { KeyRing } from '../tokens/types.js'
 import { nodeCrypto } from './node-crypto.js'
-import type { JWKS, KeyRingInput, RefreshKeyInput, SigningAlgorithm, SigningKey, SigningKeyInput } from './types.js'
+import type {
+  JWKS,
+  KeyRing,
+  KeyRingInput,
+  RefreshKeyInput,
+  SigningAlgorithm,
+  SigningKey,
+  SigningKeyInput,
+} from './types.js'
 
 /** The algorithms a key ring accepts. */
 export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['EdDSA', 'ES256', 'RS256', 'HS256']

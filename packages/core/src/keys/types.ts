@@ -67,3 +67,37 @@ export interface SigningKey {
   /** The signature length in bytes (32 for HS256, 64 for ES256 and EdDSA, the modulus size for RS256). */
   readonly signatureLength: number
 }
+
+/**
+ * The key ring as the engine uses it (built by `createKeyRing(input)` or, for a quick start,
+ * `deriveKeyRing(secret)` in keys/). One signing key is active; every key not yet retired
+ * verifies. Likewise one refresh MAC key is active and older ones still authenticate.
+ */
+export interface KeyRing {
+  /** The kid and algorithm new access tokens are signed with. */
+  readonly activeSigning: { readonly kid: string; readonly alg: SigningAlgorithm }
+  /** The kid of the refresh MAC key new refresh tokens are issued under. */
+  readonly activeRefreshKid: string
+  /**
+   * The refresh MAC key for `kid` at time `now` (epoch ms): `'unknown'` if no such key,
+   * `'retired'` if it retired at or before `now`.
+   */
+  refreshKey(
+    kid: string,
+    now: number,
+  ): { readonly status: 'ok'; readonly secret: Uint8Array } | { readonly status: 'unknown' | 'retired' }
+  /** Every signing key of the ring, retired or not (the codec checks `retiresAt` per verify). */
+  readonly signingKeys: readonly SigningKey[]
+  /**
+   * The signing key for `kid` at time `now` (epoch ms): `'unknown'` if no such key, `'retired'`
+   * if it retired at or before `now`.
+   */
+  signingKey(
+    kid: string,
+    now: number,
+  ): { readonly status: 'ok'; readonly key: SigningKey } | { readonly status: 'unknown' | 'retired' }
+  /** Public keys only (never a private key or an HMAC secret), of keys not retired at `now`. */
+  jwks(now: number): JWKS
+  /** The input this ring was built from, for rebuilding with a key added or retired. */
+  readonly input: KeyRingInput
+}

@@ -8,13 +8,20 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { GraceBinding, LifetimePolicy } from '../policy/policy.js'
-import { createFamilyRecord, decide } from './decide.js'
-import type { Decision, FamilyEvent, FamilyRecord, RevocationReason } from './types.js'
+import { decide } from './decide.js'
+import { createFamilyRecord } from './record.js'
+import {
+  type Decision,
+  type FamilyEvent,
+  type FamilyRecord,
+  REVOCATION_REASONS,
+  type RevocationReason,
+} from './types.js'
 
 const RUNS = { numRuns: 1000 } as const
 const T0 = 1_700_000_000_000
 const DAY = 86_400_000
-const REASONS: readonly RevocationReason[] = ['logout', 'logout_all', 'reuse_detected', 'admin', 'expired']
+const REASONS: readonly RevocationReason[] = REVOCATION_REASONS
 const BINDINGS = ['ua-a', 'ua-b', null] as const
 
 /** A working outcome hands the presenter a usable refresh token. */

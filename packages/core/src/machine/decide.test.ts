@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { AuthError } from '../errors/index.js'
 import { type LifetimePolicy, resolvePolicy } from '../policy/policy.js'
-import { createFamilyRecord, decide } from './decide.js'
+import { decide } from './decide.js'
+import { createFamilyRecord } from './record.js'
 import type { Decision, FamilyEvent, FamilyRecord } from './types.js'
 
 const T0 = 1_700_000_000_000

@@ -1,48 +1,6 @@
-import { AuthError } from '../errors/index.js'
 import type { LifetimePolicy } from '../policy/policy.js'
-import type { Decide, Decision, FamilyEvent, FamilyMeta, FamilyRecord, RevocationReason } from './types.js'
-
-/** What {@link createFamilyRecord} needs: everything random or time-dependent comes in from outside. */
-export interface NewFamily {
-  /** Family id (`sid`): 128 random bits, base64url, chosen by the engine. */
-  readonly id: string
-  readonly subject: string
-  /** Login time, epoch milliseconds. */
-  readonly now: number
-  /** Per-family random secret (base64url) mixed into every refresh token MAC. */
-  readonly nonce: string
-  /** Defaults to `{}`. */
-  readonly meta?: FamilyMeta
-  readonly policy: LifetimePolicy
-}
-
-/**
- * The record of a fresh login: generation 0, version 1, `authTime = createdAt = lastUsedAt = now`,
- * absolute expiry `now + sessionMaxAge`, idle expiry `now + refreshIdleTtl` (never after the
- * absolute one). Pure: the id, nonce and time are passed in.
- */
-export function createFamilyRecord(input: NewFamily): FamilyRecord {
-  const { id, subject, now, nonce, meta = {}, policy } = input
-  assertTime(now)
-  const expiresAt = now + policy.sessionMaxAge
-  return {
-    id,
-    subject,
-    generation: 0,
-    status: 'active',
-    revocation: null,
-    createdAt: now,
-    authTime: now,
-    lastUsedAt: now,
-    rotatedAt: null,
-    rotatedBinding: null,
-    expiresAt,
-    idleExpiresAt: Math.min(now + policy.refreshIdleTtl, expiresAt),
-    version: 1,
-    nonce,
-    meta,
-  }
-}
+import { assertTime, expiryAt, idleExpiry } from './lifetime.js'
+import type { Decide, Decision, FamilyEvent, FamilyRecord, RevocationReason } from './types.js'
 
 const REJECTED_REVOKED: Decision = Object.freeze({ type: 'rejected', reason: 'revoked' })
 const REJECTED_UNKNOWN: Decision = Object.freeze({ type: 'rejected', reason: 'unknown_generation' })
@@ -130,7 +88,7 @@ function decideRefresh(
         lastUsedAt,
         rotatedAt: family.rotatedAt === null ? now : Math.max(family.rotatedAt, now),
         rotatedBinding: event.binding,
-        idleExpiresAt: Math.min(lastUsedAt + policy.refreshIdleTtl, family.expiresAt),
+        idleExpiresAt: idleExpiry(lastUsedAt, family.expiresAt, policy),
         version: family.version + 1,
       },
     }
@@ -162,19 +120,12 @@ function bindingMatches(rotated: string | null, presented: string | null, policy
   }
 }
 
-/** The `expired` decision if `now` is at or past either expiry, else null. Absolute wins when both hold. */
+/** The `expired` decision if `now` is at or past either expiry (see `expiryAt`), else null. */
 function expiry(family: FamilyRecord, now: number): Decision | null {
-  if (now >= family.expiresAt) return { type: 'expired', kind: 'absolute', next: revoked(family, 'expired', now) }
-  if (now >= family.idleExpiresAt) return { type: 'expired', kind: 'idle', next: revoked(family, 'expired', now) }
-  return null
+  const kind = expiryAt(family, now)
+  return kind === null ? null : { type: 'expired', kind, next: revoked(family, 'expired', now) }
 }
 
 function revoked(family: FamilyRecord, reason: RevocationReason, now: number): FamilyRecord {
   return { ...family, status: 'revoked', revocation: { reason, at: now }, version: family.version + 1 }
-}
-
-function assertTime(now: number): void {
-  if (typeof now !== 'number' || !Number.isFinite(now)) {
-    throw new AuthError('ERR_CONFIG_INVALID', `machine: time must be finite epoch milliseconds, got ${String(now)}`)
-  }
 }

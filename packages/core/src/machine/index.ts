@@ -1,11 +1,24 @@
-export type { NewFamily } from './decide.js'
-export { createFamilyRecord, decide } from './decide.js'
-export type {
-  Decide,
-  Decision,
-  FamilyEvent,
-  FamilyMeta,
-  FamilyRecord,
-  FamilyStatus,
-  RevocationReason,
+export { decide } from './decide.js'
+export {
+  absoluteExpiry,
+  accessTokenExpiry,
+  type ExpiryKind,
+  expiryAt,
+  idleExpiry,
+  isFresh,
+  isLive,
+  revocationHorizon,
+  sessionExpiry,
+} from './lifetime.js'
+export { createFamilyRecord, familyRecordProblem, isMetaValue, metaProblem, type NewFamily } from './record.js'
+export {
+  type Decide,
+  type Decision,
+  FAMILY_STATUSES,
+  type FamilyEvent,
+  type FamilyMeta,
+  type FamilyRecord,
+  type FamilyStatus,
+  REVOCATION_REASONS,
+  type RevocationReason,
 } from './types.js'

@@ -1,10 +1,19 @@
 import type { LifetimePolicy } from '../policy/policy.js'
 
-/** Whether a family can still be refreshed. `revoked` is absorbing: it never comes back. */
-export type FamilyStatus = 'active' | 'revoked'
+/** Every status a family can have. `revoked` is absorbing: it never comes back. */
+export const FAMILY_STATUSES = ['active', 'revoked'] as const
 
-/** Why a family ended. */
-export type RevocationReason = 'logout' | 'logout_all' | 'reuse_detected' | 'admin' | 'expired'
+/** Whether a family can still be refreshed: one of {@link FAMILY_STATUSES}. */
+export type FamilyStatus = (typeof FAMILY_STATUSES)[number]
+
+/**
+ * Every reason a family can end for: the one list in the library. Drivers, the conformance
+ * suite and the engine all check against it, so a new reason is added here and nowhere else.
+ */
+export const REVOCATION_REASONS = ['logout', 'logout_all', 'reuse_detected', 'admin', 'expired'] as const
+
+/** Why a family ended: one of {@link REVOCATION_REASONS}. */
+export type RevocationReason = (typeof REVOCATION_REASONS)[number]
 
 /** JSON-safe metadata recorded with a family (user agent, IP, device name…). */
 export type FamilyMeta = Readonly<Record<string, string | number | boolean | null>>

@@ -1,2 +1,10 @@
-export type { Duration, GraceBinding, LifetimePolicy, PolicyInput } from './policy.js'
-export { DEFAULT_POLICY, parseDuration, resolvePolicy } from './policy.js'
+export {
+  DEFAULT_POLICY,
+  type Duration,
+  GRACE_BINDINGS,
+  type GraceBinding,
+  type LifetimePolicy,
+  type PolicyInput,
+  parseDuration,
+  resolvePolicy,
+} from './policy.js'

@@ -12,7 +12,10 @@ export type Duration = number | string
  * - `'dpop'`: the DPoP key thumbprint must match.
  * A replay from another binding counts as reuse and revokes the family.
  */
-export type GraceBinding = 'none' | 'user_agent' | 'device_id' | 'dpop'
+export const GRACE_BINDINGS = ['none', 'user_agent', 'device_id', 'dpop'] as const
+
+/** One of {@link GRACE_BINDINGS}. */
+export type GraceBinding = (typeof GRACE_BINDINGS)[number]
 
 /** The lifetime policy as the user writes it. Every field is optional. */
 export interface PolicyInput {
@@ -65,8 +68,6 @@ export const DEFAULT_POLICY: LifetimePolicy = Object.freeze({
   graceBinding: 'user_agent',
 })
 
-const BINDINGS: readonly GraceBinding[] = ['none', 'user_agent', 'device_id', 'dpop']
-
 /**
  * Converts a {@link Duration} to milliseconds. Numbers are seconds. Throws `AuthError`
  * (`ERR_CONFIG_INVALID`) naming `field` for anything that is not a finite, non-negative duration.
@@ -109,8 +110,8 @@ export function resolvePolicy(input: PolicyInput = {}): LifetimePolicy {
   const bad = (msg: string): never => {
     throw new AuthError('ERR_CONFIG_INVALID', msg)
   }
-  if (!BINDINGS.includes(policy.graceBinding)) {
-    bad(`policy.graceBinding: must be one of ${BINDINGS.join(', ')}`)
+  if (!(GRACE_BINDINGS as readonly string[]).includes(policy.graceBinding)) {
+    bad(`policy.graceBinding: must be one of ${GRACE_BINDINGS.join(', ')}`)
   }
   if (policy.accessTtl < 1000) bad('policy.accessTtl: must be at least 1 second')
   if (policy.refreshIdleTtl < 1000) bad('policy.refreshIdleTtl: must be at least 1 second')

@@ -1,4 +1,5 @@
-import type { Emit } from '../engine/emit.js'
+import type { Emit } from '../events/index.js'
+import { revocationHorizon } from '../machine/lifetime.js'
 import type { LifetimePolicy } from '../policy/policy.js'
 import type { RevokedFamilies } from './types.js'
 
@@ -10,10 +11,9 @@ import type { RevokedFamilies } from './types.js'
  * published for a revocation that did not happen.
  */
 export function emitRevocations(emit: Emit, revocations: RevokedFamilies, policy: LifetimePolicy): Emit {
-  const lifetime = policy.accessTtl + policy.leeway
   return (event) => {
     if (event.type === 'revoked' || event.type === 'expired') {
-      void revocations.add(event.familyId, event.at + lifetime)
+      void revocations.add(event.familyId, revocationHorizon(event.at, policy))
     }
     emit(event)
   }

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest'
-// Relative, not '@auth/storage-memory': a dev dependency from core on it would make the workspace
-// graph cyclic (storage-memory depends on core), which turbo refuses.
-import { createMemoryStore } from '../../../storage-memory/src/index.js'
 import { createEngine } from '../engine/engine.js'
 import { AuthError } from '../errors/index.js'
 import type { AuthEvent } from '../events/index.js'
-import { createManualClock } from '../testing/index.js'
+import { createManualClock, createTestStore } from '../testing/index.js'
 import { createLocalRevocationFeed } from './local-feed.js'
 import { createRevokedFamilies } from './revoked-families.js'
 
@@ -83,7 +80,7 @@ describe('createRevokedFamilies', () => {
 describe('engine with revocations', () => {
   it('revoke, revokeAll and reuse on one engine refuse access tokens on another; stale throws ERR_STORAGE_UNAVAILABLE', async () => {
     const clock = createManualClock()
-    const store = createMemoryStore({ clock })
+    const store = createTestStore({ clock })
     const feed = createLocalRevocationFeed({ heartbeatInterval: false })
     const events: AuthEvent[] = []
     const options = { store, issuer: 'https://issuer.test', audience: 'api', secret: 'x'.repeat(32), clock }

@@ -1,6 +1,6 @@
-import type { Clock } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
 import { type Duration, parseDuration } from '../policy/policy.js'
+import { type Clock, systemClock } from '../runtime.js'
 import type { RevocationFeed, RevocationFeedState, RevocationStatus, RevokedFamilies } from './types.js'
 
 /** The default staleness bound: how long a node that cannot hear the feed keeps trusting its set. */
@@ -31,8 +31,6 @@ export interface RevokedFamiliesOptions {
   /** Called when the feed fails (a publish, a resync); default `console.error`. Never throws into the request. */
   readonly onError?: (error: unknown, what: 'publish' | 'resync' | 'subscribe') => void
 }
-
-const systemClock: Clock = { now: () => Date.now() }
 
 /**
  * Builds the in-process set of revoked families and subscribes it to `feed` at once.

@@ -1,3 +1,5 @@
+// @auth/core/tokens: the token codecs, for driver authors, tools and the benchmarks. Apps use the
+// engine (`@auth/core`), which signs, verifies and rotates through these.
 export {
   ACCESS_TOKEN_TYP,
   type AccessTokenImplementation,
@@ -5,7 +7,7 @@ export {
   createAccessTokenCodec,
   DEFAULT_ACCESS_TOKEN_CACHE_MAX,
   MAX_ACCESS_TOKEN_LENGTH,
-} from './access-token.js'
+} from './access-token/index.js'
 export {
   encodeRefreshToken,
   generateFamilyId,
@@ -16,10 +18,12 @@ export {
   REFRESH_TOKEN_VERSION,
   verifyRefreshToken,
 } from './refresh-token.js'
-export type {
-  AccessTokenCodec,
-  AccessTokenCodecOptions,
-  KeyRing,
-  ParsedRefreshToken,
-  RefreshTokenFields,
+export {
+  type AccessClaims,
+  type AccessTokenCodec,
+  type AccessTokenCodecOptions,
+  type ParsedRefreshToken,
+  RESERVED_CLAIMS,
+  type RefreshTokenFields,
+  type VerifyAccessResult,
 } from './types.js'

@@ -2,7 +2,7 @@ import { createHmac, generateKeyPairSync } from 'node:crypto'
 import { describe, expect, test, vi } from 'vitest'
 import { isAuthError } from '../errors/index.js'
 import { createKeyRing, deriveKeyRing } from '../keys/index.js'
-import { createAccessTokenCodec } from './access-token.js'
+import { createAccessTokenCodec } from './access-token/index.js'
 import { encodeRefreshToken, parseRefreshToken, verifyRefreshToken } from './refresh-token.js'
 
 // A runtime without node:crypto (browsers, Workers without Node compatibility): the key ring takes

@@ -1,8 +1,8 @@
 import { constantTimeEqual } from '@oslojs/crypto/subtle'
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding'
-import type { RandomReader } from '../engine/types.js'
 import { type Failure, failure } from '../errors/index.js'
 import { nodeCrypto } from '../keys/node-crypto.js'
+import type { RandomReader } from '../runtime.js'
 import type { ParsedRefreshToken, RefreshTokenFields } from './types.js'
 
 /**
@@ -127,5 +127,5 @@ export function generateNonce(random: RandomReader): string {
 }
 
 function malformed(): Failure<'ERR_REFRESH_TOKEN_MALFORMED'> {
-  return failure('ERR_REFRESH_TOKEN_MALFORMED', 'The refresh token is malformed.')
+  return failure('ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed')
 }

@@ -1,39 +1,42 @@
-import type { AccessClaims, Clock, VerifyAccessResult } from '../engine/types.js'
-import type { JWKS, KeyRingInput, SigningAlgorithm, SigningKey } from '../keys/types.js'
+import type { AccessTokenErrorCode, Failure } from '../errors/index.js'
+import type { KeyRing } from '../keys/types.js'
+import type { Clock } from '../runtime.js'
 
-/**
- * The key ring as the engine uses it (built by `createKeyRing(input)` or, for a quick start,
- * `deriveKeyRing(secret)` in keys/). One signing key is active; every key not yet retired
- * verifies. Likewise one refresh MAC key is active and older ones still authenticate.
- */
-export interface KeyRing {
-  /** The kid and algorithm new access tokens are signed with. */
-  readonly activeSigning: { readonly kid: string; readonly alg: SigningAlgorithm }
-  /** The kid of the refresh MAC key new refresh tokens are issued under. */
-  readonly activeRefreshKid: string
-  /**
-   * The refresh MAC key for `kid` at time `now` (epoch ms): `'unknown'` if no such key,
-   * `'retired'` if it retired at or before `now`.
-   */
-  refreshKey(
-    kid: string,
-    now: number,
-  ): { readonly status: 'ok'; readonly secret: Uint8Array } | { readonly status: 'unknown' | 'retired' }
-  /** Every signing key of the ring, retired or not (the codec checks `retiresAt` per verify). */
-  readonly signingKeys: readonly SigningKey[]
-  /**
-   * The signing key for `kid` at time `now` (epoch ms): `'unknown'` if no such key, `'retired'`
-   * if it retired at or before `now`.
-   */
-  signingKey(
-    kid: string,
-    now: number,
-  ): { readonly status: 'ok'; readonly key: SigningKey } | { readonly status: 'unknown' | 'retired' }
-  /** Public keys only (never a private key or an HMAC secret), of keys not retired at `now`. */
-  jwks(now: number): JWKS
-  /** The input this ring was built from, for rebuilding with a key added or retired. */
-  readonly input: KeyRingInput
+/** Claims names the library owns; `issue({ claims })` refuses them. */
+export const RESERVED_CLAIMS = [
+  'iss',
+  'aud',
+  'sub',
+  'iat',
+  'exp',
+  'nbf',
+  'jti',
+  'sid',
+  'auth_time',
+  'typ',
+  'cnf',
+] as const
+
+/** The verified claims of an access token. `T` is the app's own claims. */
+export type AccessClaims<T extends object = Record<string, unknown>> = T & {
+  readonly iss: string
+  readonly aud: string | string[]
+  readonly sub: string
+  /** Seconds since the epoch. */
+  readonly iat: number
+  /** Seconds since the epoch. */
+  readonly exp: number
+  readonly jti: string
+  /** The family id. */
+  readonly sid: string
+  /** Seconds since the epoch: when the subject last authenticated. */
+  readonly auth_time: number
 }
+
+/** Outcome of `engine.verifyAccess`. */
+export type VerifyAccessResult<T extends object = Record<string, unknown>> =
+  | { readonly ok: true; readonly claims: AccessClaims<T> }
+  | Failure<AccessTokenErrorCode>
 
 /** Signs and verifies access tokens (`typ: at+jwt`, RFC 9068) under a key ring. */
 export interface AccessTokenCodec {

@@ -2,10 +2,10 @@ import { generateKeyPairSync } from 'node:crypto'
 import fc from 'fast-check'
 import { base64url, importJWK, jwtVerify, SignJWT } from 'jose'
 import { describe, expect, test } from 'vitest'
-import { type AccessClaims, RESERVED_CLAIMS } from '../engine/types.js'
-import { createKeyRing } from '../keys/index.js'
-import type { SigningAlgorithm, SigningKeyInput } from '../keys/types.js'
-import { createAccessTokenCodec } from './access-token.js'
+import { createKeyRing } from '../../keys/index.js'
+import type { SigningAlgorithm, SigningKeyInput } from '../../keys/types.js'
+import { type AccessClaims, RESERVED_CLAIMS } from '../types.js'
+import { createAccessTokenCodec } from './codec.js'
 
 /*
  * Differential properties: our node:crypto compact JWS against jose (Web Crypto).

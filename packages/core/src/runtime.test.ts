@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { systemRandom } from './options.js'
+import { systemRandom } from './runtime.js'
 
 describe('the default randomness (pooled getRandomValues)', () => {
   it('never hands out the same bytes twice, across pool refills and for reads larger than the pool', () => {

@@ -1,9 +1,9 @@
 import { createHmac, generateKeyPairSync, sign as nodeSign } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import type { AccessClaims } from '../engine/types.js'
-import { createKeyRing } from '../keys/index.js'
-import { createAccessTokenCodec, MAX_ACCESS_TOKEN_LENGTH } from './access-token.js'
+import { createKeyRing } from '../../keys/index.js'
+import type { AccessClaims } from '../types.js'
+import { createAccessTokenCodec, MAX_ACCESS_TOKEN_LENGTH } from './codec.js'
 
 const NOW = Date.UTC(2026, 0, 1)
 const S = NOW / 1000

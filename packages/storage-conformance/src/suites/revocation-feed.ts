@@ -1,6 +1,6 @@
-// Private, not published (test/ is outside the package's `files`): the multi-node scenarios that
-// the Redis and the PostgreSQL revocation feed tests share, imported by relative path. Each test
-// file keeps what is its backend's own: how a node is built, how its connection is cut, the log.
+// The revocation-feed suite: the multi-node scenarios every RevocationFeed must pass (ours on
+// Redis and PostgreSQL, or yours on another broker). The test file keeps what is its backend's
+// own: how a node is built, how its connection is cut, the log.
 import type { Engine, RevokedFamilies } from '@auth/core'
 import { createAuthHttp } from '@auth/core/http'
 import { expect, it } from 'vitest'
@@ -14,8 +14,8 @@ export interface FeedNode {
 /** How node A revokes in the latency scenario (`reuse`: a replay of generation 0 after two rotations). */
 export type RevokeWay = 'revoke' | 'revokeAll' | 'reuse'
 
-/** What a feed's test file provides to {@link feedScenarios}. */
-export interface FeedScenarioDriver {
+/** What a feed's test file provides to {@link revocationFeedSuite}. */
+export interface RevocationFeedDriver {
   /** Tag of the printed latency line, e.g. `'[redis feed]'`. */
   readonly label: string
   /** The server-side cut, in words, for a test name: `'its subscriber is killed (CLIENT KILL)'`. */
@@ -32,10 +32,10 @@ export interface FeedScenarioDriver {
   disconnect(name: string): Promise<number>
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Polls `done` every 5 ms; throws after `timeoutMs`. */
-export async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -44,7 +44,7 @@ export async function until(what: string, done: () => boolean | Promise<boolean>
 }
 
 /** Registers the shared scenarios (call inside the feed's `describe`). */
-export function feedScenarios(driver: FeedScenarioDriver): void {
+export function revocationFeedSuite(driver: RevocationFeedDriver): void {
   it('a revoke on node A is refused on node B in well under a second (50 revocations)', async () => {
     const a = driver.node('a')
     const b = driver.node('b')

@@ -5,10 +5,10 @@
 import { createHmac, createSecretKey, generateKeyPairSync, verify as nodeVerify } from 'node:crypto'
 import { importJWK, jwtVerify } from 'jose'
 import { test } from 'vitest'
-import type { AccessClaims } from '../engine/types.js'
-import { createKeyRing } from '../keys/index.js'
-import type { SigningKeyInput } from '../keys/types.js'
-import { createAccessTokenCodec } from './access-token.js'
+import { createKeyRing } from '../../keys/index.js'
+import type { SigningKeyInput } from '../../keys/types.js'
+import type { AccessClaims } from '../types.js'
+import { createAccessTokenCodec } from './codec.js'
 
 const NOW = Date.now()
 const S = Math.floor(NOW / 1000)

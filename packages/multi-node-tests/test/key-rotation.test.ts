@@ -4,18 +4,21 @@
 // retiresAt), and retirement then happens by the clock, without a third deploy. Each deploy is a
 // new engine on the same store with the new ring; we model each node's ring with its own engine.
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import {
+  createEngine,
+  type Engine,
+  type FamilyStore,
+  type KeyRingInput,
+  type RefreshKeyInput,
+  type SigningKeyInput,
+} from '@auth/core'
+import { createManualClock, type ManualClock, serviceUrl } from '@auth/core/testing'
+import { parseRefreshToken } from '@auth/core/tokens'
+import { createRedisStore } from '@auth/storage-redis'
+import { createSqlStore, MIGRATIONS_TABLE, migrate } from '@auth/storage-sql'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
-// Relative, not by package name: a dev dependency from core on the drivers would make the
-// workspace graph cyclic (they depend on core), which turbo refuses.
-import { createRedisStore } from '../../../storage-redis/src/index.js'
-import { createSqlStore, migrate } from '../../../storage-sql/src/index.js'
-import { dropTable, openPostgres } from '../../../storage-sql/test/support.js'
-import { createEngine } from '../engine/engine.js'
-import type { FamilyStore } from '../engine/store.js'
-import type { Engine } from '../engine/types.js'
-import { createManualClock, type ManualClock, serviceUrl } from '../testing/index.js'
-import { parseRefreshToken } from '../tokens/refresh-token.js'
-import type { KeyRingInput, RefreshKeyInput, SigningKeyInput } from './types.js'
 
 const redisUrl = serviceUrl('REDIS_URL', 'key rotation on Redis')
 const databaseUrl = serviceUrl('DATABASE_URL', 'key rotation on PostgreSQL')
@@ -60,13 +63,16 @@ const stores: StoreCase[] = [
     name: 'PostgreSQL',
     url: databaseUrl,
     async open(url) {
-      const db = openPostgres(url, 4)
+      const db = new Kysely<never>({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 4 }) }),
+      })
       const table = `rot_${randomBytes(4).toString('hex')}`
       await migrate(db, { dialect: 'postgres', table })
       return {
         store: createSqlStore({ db, dialect: 'postgres', table }),
         async close() {
-          await dropTable(db, table)
+          await db.schema.dropTable(table).ifExists().execute()
+          await sql`delete from ${sql.table(MIGRATIONS_TABLE)} where table_name = ${table}`.execute(db)
           await db.destroy()
         },
       }

@@ -1,0 +1,8 @@
+export { DEFAULT_ACCESS_TOKEN_CACHE_MAX } from './cache.js'
+export {
+  type AccessTokenImplementation,
+  type CreateAccessTokenCodecOptions,
+  createAccessTokenCodec,
+  MAX_ACCESS_TOKEN_LENGTH,
+} from './codec.js'
+export { ACCESS_TOKEN_TYP } from './header.js'
