@@ -1,18 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { AuthError } from '../errors/index.js'
-import { createManualClock, createSeededRandom, createTestStore } from '../testing/index.js'
+import { createManualClock, createSeededRandom, createTestEngine, createTestStore } from '../testing/index.js'
 import { createEngine } from './engine.js'
 import type { EngineOptions, FamilySummary } from './types.js'
 
 function engineWith(claims: EngineOptions['claims']) {
   const clock = createManualClock()
   const seen: FamilySummary[] = []
-  const engine = createEngine({
-    store: createTestStore({ clock }),
-    issuer: 'https://auth.example.test',
-    audience: 'api',
-    secret: 'an-example-secret-of-at-least-32-characters',
+  const { engine } = createTestEngine({
     clock,
+    secret: 'an-example-secret-of-at-least-32-characters',
     random: createSeededRandom(3),
     policy: { graceBinding: 'none' },
     ...(claims === undefined

@@ -5,7 +5,7 @@ import type { FamilyRecord } from '../machine/types.js'
 import type { PolicyInput } from '../policy/policy.js'
 import {
   createManualClock,
-  createSeededRandom,
+  createTestEngine,
   createTestStore,
   type ManualClock,
   type TestStore,
@@ -26,24 +26,15 @@ interface Setup {
   readonly events: AuthEvent[]
 }
 
-/** An engine on the memory store, both on one manual clock, with seeded randomness. */
-function setup(policy: PolicyInput = {}, overrides: Partial<EngineOptions> & { storeClock?: ManualClock } = {}): Setup {
+/** An engine on the test store, both on one manual clock, with seeded randomness. */
+function setup(
+  policy: PolicyInput = {},
+  overrides: Partial<Omit<EngineOptions, 'clock'>> & { storeClock?: ManualClock } = {},
+): Setup {
   const clock = createManualClock()
   const { storeClock, ...rest } = overrides
   const store = createTestStore({ clock: storeClock ?? clock })
-  const events: AuthEvent[] = []
-  const engine = createEngine({
-    store,
-    issuer: 'https://auth.example.test',
-    audience: 'api',
-    secret: SECRET,
-    clock,
-    random: createSeededRandom(7),
-    policy: { graceBinding: 'none', ...policy },
-    onEvent: (event) => events.push(event),
-    ...rest,
-  })
-  return { engine, store, clock, events }
+  return createTestEngine({ store, clock, secret: SECRET, policy: { graceBinding: 'none', ...policy }, ...rest })
 }
 
 async function stored(store: FamilyStore, familyId: string): Promise<FamilyRecord> {

@@ -51,6 +51,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   return {
     policy: ctx.policy,
+    clock: ctx.clock,
 
     async issue(subject, issueOptions = {}) {
       checkSubject(subject)

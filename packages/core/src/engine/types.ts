@@ -87,6 +87,8 @@ export interface VerifyAccessOptions {
 /** The engine: the only part of the library that calls storage. */
 export interface Engine {
   readonly policy: LifetimePolicy
+  /** The engine's source of time (`EngineOptions.clock`): the http layer and tests read time from it. */
+  readonly clock: Clock
   /** Starts a family for `subject` (after the app checked their credentials) and returns generation 0. */
   issue(subject: string, options?: IssueOptions): Promise<TokenPair>
   /** Presents a refresh token: rotation, grace replay, or a typed refusal (reuse revokes the family). */

@@ -7,7 +7,8 @@ import type { Engine, EngineOptions } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
 import type { AuthEvent } from '../events/index.js'
 import type { PolicyInput } from '../policy/policy.js'
-import { createManualClock, createTestStore, type ManualClock } from '../testing/index.js'
+import { systemRandom } from '../runtime.js'
+import { createManualClock, createTestEngine, createTestStore, type ManualClock } from '../testing/index.js'
 import { createAuthHttp } from './http.js'
 import type { AuthHttpOptions } from './options.js'
 import type { AuthHttp, AuthRequest, AuthResponse } from './types.js'
@@ -30,18 +31,8 @@ function setup(
   engineOptions: Partial<EngineOptions> = {},
 ): Setup {
   const clock = createManualClock()
-  const events: AuthEvent[] = []
   const errors: unknown[] = []
-  const engine = createEngine({
-    store: createTestStore({ clock }),
-    issuer: 'https://auth.example.test',
-    audience: 'api',
-    secret: SECRET,
-    clock,
-    policy,
-    onEvent: (event) => events.push(event),
-    ...engineOptions,
-  })
+  const { engine, events } = createTestEngine({ clock, secret: SECRET, random: systemRandom, policy, ...engineOptions })
   const http = createAuthHttp({ engine, clock, onError: (error) => errors.push(error), ...options })
   return { http, engine, clock, events, errors }
 }

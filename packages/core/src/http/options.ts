@@ -48,8 +48,8 @@ export interface AuthHttpOptions {
    */
   readonly clientIds?: readonly string[]
   /**
-   * The source of time (epoch ms) for `expires_in` and cookie `Max-Age`. Give it the engine's
-   * clock when you inject one. Default `Date.now`.
+   * The source of time (epoch ms) for `expires_in` and cookie `Max-Age`. Default: the engine's
+   * clock (`engine.clock`), so one injected clock serves both.
    */
   readonly clock?: Clock
   /**
@@ -130,7 +130,7 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
     }
     clientIds = new Set(ids)
   }
-  const clock = options.clock ?? systemClock
+  const clock = options.clock ?? engine.clock ?? systemClock
   if (typeof clock?.now !== 'function') bad('clock must have a now() method')
   if (options.onError !== undefined && typeof options.onError !== 'function') bad('onError must be a function')
 

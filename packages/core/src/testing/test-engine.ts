@@ -1,6 +1,7 @@
 import { createEngine } from '../engine/engine.js'
 import type { Engine, EngineOptions } from '../engine/types.js'
 import type { AuthEvent } from '../events/index.js'
+import type { Clock } from '../runtime.js'
 import { createManualClock, type ManualClock } from './clock.js'
 import { createSeededRandom } from './random.js'
 import { createTestStore, type TestStore } from './test-store.js'
@@ -9,10 +10,10 @@ import { createTestStore, type TestStore } from './test-store.js'
 export const TEST_SECRET = 'dGVzdC1vbmx5LXNlY3JldC1uZXZlci11c2UtaXQtISE='
 
 /** What {@link createTestEngine} builds: the engine and what it runs on. */
-export interface TestEngine {
+export interface TestEngine<C extends Clock = ManualClock> {
   readonly engine: Engine
   readonly store: TestStore
-  readonly clock: ManualClock
+  readonly clock: C
   /** Every event the engine emitted, in order. */
   readonly events: AuthEvent[]
 }
@@ -20,13 +21,12 @@ export interface TestEngine {
 /**
  * An engine for tests: a {@link createTestStore} and the engine on one manual clock, seeded
  * randomness, keys derived from {@link TEST_SECRET}, issuer `https://auth.example.test`, audience
- * `api`, and every event recorded. Any option can be overridden (give `store` to use a real driver;
- * `clock` must then be a manual clock).
+ * `api`, and every event recorded. Any option can be overridden (give `store` to use a real driver).
  */
-export function createTestEngine(
-  options: Partial<Omit<EngineOptions, 'clock'>> & { readonly clock?: ManualClock } = {},
-): TestEngine {
-  const clock = options.clock ?? createManualClock()
+export function createTestEngine<C extends Clock = ManualClock>(
+  options: Partial<Omit<EngineOptions, 'clock'>> & { readonly clock?: C } = {},
+): TestEngine<C> {
+  const clock = options.clock ?? (createManualClock() as Clock as C)
   const store = (options.store as TestStore | undefined) ?? createTestStore({ clock })
   const events: AuthEvent[] = []
   const { onEvent, ...rest } = options
