@@ -4,7 +4,7 @@ import type { AccessClaims, AccessTokenCodec, AccessTokenCodecOptions, VerifyAcc
 import { createVerifiedCache } from './cache.js'
 import { createClaimsCheck } from './claims.js'
 import { fail } from './failures.js'
-import { createHeaderResolver, isCanonicalSignature, type KeyEntry, keyEntry, splitCompact } from './header.js'
+import { compactSecondDot, createHeaderResolver, isCanonicalSignature, type KeyEntry, keyEntry } from './header.js'
 import { createJoseJws } from './jose-jws.js'
 import { nodeSigner, nodeVerifier } from './node-jws.js'
 
@@ -93,21 +93,24 @@ export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): 
     return result
   }
 
-  /** The checks both paths make before the signature: three segments, a known header, a live key, a canonical signature. */
-  function preflight(token: string, now: number): { entry: KeyEntry; d1: number; d2: number } | Result {
-    const dots = splitCompact(token)
-    if (dots === null) return fail.malformed
-    const entry = resolveHeader(token.slice(0, dots.d1))
+  /**
+   * The checks both paths make before the signature, given the dots of a three-segment token: a
+   * known header, a live key, a canonical signature segment.
+   */
+  function preflight(token: string, d1: number, d2: number, now: number): KeyEntry | Result {
+    const entry = resolveHeader(token.slice(0, d1))
     if ('ok' in entry) return entry
     if (entry.retiresAt <= now) return fail.retired
-    if (!isCanonicalSignature(entry, token.slice(dots.d2 + 1))) return fail.signatureEncoding
-    return { entry, d1: dots.d1, d2: dots.d2 }
+    if (!isCanonicalSignature(entry, token.slice(d2 + 1))) return fail.signatureEncoding
+    return entry
   }
 
   function verifyNode(token: string, now: number): Result {
-    const pre = preflight(token, now)
-    if ('ok' in pre) return pre
-    const { entry, d1, d2 } = pre
+    const d2 = compactSecondDot(token)
+    if (d2 < 0) return fail.malformed
+    const d1 = token.indexOf('.')
+    const entry = preflight(token, d1, d2, now)
+    if ('ok' in entry) return entry
     const Buffer = Buf as NonNullable<typeof Buf>
     const verify = entry.nodeVerify
     if (!verify?.(token.slice(0, d2), Buffer.from(token.slice(d2 + 1), 'base64url'))) return fail.signature
@@ -121,11 +124,13 @@ export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): 
   }
 
   async function verifyJose(token: string, now: number): Promise<Result> {
-    const pre = preflight(token, now)
-    if ('ok' in pre) return pre
+    const d2 = compactSecondDot(token)
+    if (d2 < 0) return fail.malformed
+    const entry = preflight(token, token.indexOf('.'), d2, now)
+    if ('ok' in entry) return entry
     let payloadBytes: Uint8Array
     try {
-      payloadBytes = await jose.verify(pre.entry.key, token)
+      payloadBytes = await jose.verify(entry.key, token)
     } catch {
       return fail.signature
     }
@@ -135,7 +140,7 @@ export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): 
     } catch {
       return fail.payload
     }
-    return settle(token, checkClaims(payload, now), pre.entry, now)
+    return settle(token, checkClaims(payload, now), entry, now)
   }
 
   const activeHeaderB64 = activeEntry.headerB64

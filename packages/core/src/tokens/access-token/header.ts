@@ -105,10 +105,14 @@ function normalizeTyp(typ: string): string {
   return lower.startsWith('application/') ? lower.slice('application/'.length) : lower
 }
 
-/** The two dots of a compact JWS, or null when `token` is not three non-empty-header segments. */
-export function splitCompact(token: string): { readonly d1: number; readonly d2: number } | null {
+/**
+ * The index of the second dot of a compact JWS (the first is `token.indexOf('.')`), or -1 when
+ * `token` is not three segments with a non-empty header. Returns a number, not the pair, so the
+ * hot path allocates nothing for the split.
+ */
+export function compactSecondDot(token: string): number {
   const d1 = token.indexOf('.')
-  const d2 = d1 < 0 ? -1 : token.indexOf('.', d1 + 1)
-  if (d1 <= 0 || d2 < 0 || token.indexOf('.', d2 + 1) !== -1) return null
-  return { d1, d2 }
+  const d2 = d1 <= 0 ? -1 : token.indexOf('.', d1 + 1)
+  if (d2 < 0 || token.indexOf('.', d2 + 1) !== -1) return -1
+  return d2
 }
