@@ -51,7 +51,9 @@ export {
   type SigningKeyInput,
 } from './keys/index.js'
 export {
+  FAMILY_RECORD_FIELDS,
   FAMILY_STATUSES,
+  type FamilyClaims,
   type FamilyMeta,
   type FamilyRecord,
   type FamilyStatus,

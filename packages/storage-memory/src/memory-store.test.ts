@@ -24,6 +24,10 @@ function record(overrides: Partial<FamilyRecord> = {}): FamilyRecord {
     version: 1,
     nonce: 'bm9uY2Vub25jZW5vbmNlbm9uY2U',
     meta: { userAgent: 'test' },
+    claims: {},
+    policy: null,
+    clientId: null,
+    jkt: null,
     ...overrides,
   }
 }

@@ -142,5 +142,7 @@ function freezeCopy(record: FamilyRecord): FamilyRecord {
     ...record,
     revocation: record.revocation === null ? null : Object.freeze({ ...record.revocation }),
     meta: Object.freeze({ ...record.meta }),
+    // A deep copy: claims may nest, and nothing a caller does to its object may reach the store.
+    claims: Object.freeze(structuredClone(record.claims)),
   })
 }

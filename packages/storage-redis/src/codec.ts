@@ -1,6 +1,6 @@
 import { AuthError, type FamilyMeta, type FamilyRecord, familyRecordProblem } from '@auth/core'
 
-/** The record's fields in a fixed order, and nothing else (a caller's extra properties are not stored). */
+/** The record's fields in a fixed order (the record was validated: it has no others). */
 function project(r: FamilyRecord): FamilyRecord {
   return {
     id: r.id,
@@ -18,8 +18,18 @@ function project(r: FamilyRecord): FamilyRecord {
     version: r.version,
     nonce: r.nonce,
     meta: { ...r.meta } as FamilyMeta,
+    claims: r.claims,
+    policy: r.policy,
+    clientId: r.clientId,
+    jkt: r.jkt,
   }
 }
+
+/**
+ * Fields added after the first release (schema 2), with the value a record written before them
+ * means: no login claims, the default policy, no client, no DPoP key.
+ */
+const ADDED_IN_2 = { claims: {}, policy: null, clientId: null, jkt: null } as const
 
 /**
  * The JSON the driver stores for `record`. Refuses (ERR_CONFIG_INVALID) a record that would not
@@ -60,6 +70,9 @@ export function decodeRecord(id: string, fields: StoredFields): FamilyRecord | n
     parsed = JSON.parse(json)
   } catch {
     throw corrupt('the record is not JSON')
+  }
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+    parsed = { ...ADDED_IN_2, ...(parsed as object) }
   }
   const problem = familyRecordProblem(parsed)
   if (problem !== null) throw corrupt(`bad ${problem}`)

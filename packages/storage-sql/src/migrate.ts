@@ -38,6 +38,53 @@ interface Names {
   readonly migrations: RawBuilder<unknown>
   readonly bySubject: RawBuilder<unknown>
   readonly byIdleExpiry: RawBuilder<unknown>
+  /** The families table's own name and schema, unquoted (for catalogue look-ups). */
+  readonly table: ResolvedTable
+}
+
+/** The columns migration 2 adds, with each dialect's type: the login claims, the named policy, the client, the DPoP key. */
+const SCHEMA_2_COLUMNS: readonly {
+  readonly name: string
+  readonly postgres: string
+  readonly mysql: string
+  readonly sqlite: string
+}[] = [
+  // MySQL 8 takes a TEXT default only as an expression, in parentheses; MariaDB accepts that too.
+  {
+    name: 'claims',
+    postgres: "text NOT NULL DEFAULT '{}'",
+    mysql: "mediumtext NOT NULL DEFAULT ('{}')",
+    sqlite: "TEXT NOT NULL DEFAULT '{}'",
+  },
+  { name: 'policy', postgres: 'varchar(64)', mysql: 'varchar(64) NULL', sqlite: 'TEXT' },
+  { name: 'client_id', postgres: 'varchar(255)', mysql: 'varchar(255) NULL', sqlite: 'TEXT' },
+  { name: 'jkt', postgres: 'varchar(128)', mysql: 'varchar(128) NULL', sqlite: 'TEXT' },
+]
+
+/**
+ * Whether the families table already has `column`. MySQL 8 and SQLite have no
+ * `ADD COLUMN IF NOT EXISTS`, so migration 2 looks first (a rerun after a crash mid-way then
+ * adds only what is missing).
+ */
+async function hasColumn(db: AnyKysely, { dialect, table }: Names, column: string): Promise<boolean> {
+  switch (dialect) {
+    case 'postgres':
+      return true // not needed: PostgreSQL has ADD COLUMN IF NOT EXISTS
+    case 'mysql': {
+      const found = await sql`
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = DATABASE() AND table_name = ${table.table} AND column_name = ${column}`.execute(db)
+      return found.rows.length > 0
+    }
+    case 'sqlite': {
+      const found = await sql<{ name: unknown }>`SELECT name FROM pragma_table_info(${table.table})`.execute(db)
+      return found.rows.some((row) => row.name === column)
+    }
+    default: {
+      const _never: never = dialect
+      return _never
+    }
+  }
 }
 
 interface Migration {
@@ -135,6 +182,21 @@ const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 2,
+    name: 'add claims, policy, client_id and jkt',
+    async up(db, names) {
+      const { dialect, families } = names
+      for (const column of SCHEMA_2_COLUMNS) {
+        const type = sql.raw(column[dialect])
+        if (dialect === 'postgres') {
+          await sql`ALTER TABLE ${families} ADD COLUMN IF NOT EXISTS ${sql.id(column.name)} ${type}`.execute(db)
+        } else if (!(await hasColumn(db, names, column.name))) {
+          await sql`ALTER TABLE ${families} ADD COLUMN ${sql.id(column.name)} ${type}`.execute(db)
+        }
+      }
+    },
+  },
 ]
 
 /** The schema version this package's code reads and writes. */
@@ -156,7 +218,7 @@ export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version
  *
  * @example
  * ```ts
- * await migrate(db, { dialect: 'sqlite' }) // { applied: [1], version: 1 } the first time
+ * await migrate(db, { dialect: 'sqlite' }) // { applied: [1, 2], version: 2 } the first time
  * ```
  */
 export async function migrate(db: AnyKysely, options: MigrateOptions): Promise<MigrateResult> {
@@ -292,6 +354,7 @@ function namesOf(table: ResolvedTable): Names {
     // on PostgreSQL an index is created in its table's schema, so they are never qualified.
     bySubject: sql.id(`${table.table}_by_subject`),
     byIdleExpiry: sql.id(`${table.table}_by_idle_expiry`),
+    table,
   }
 }
 

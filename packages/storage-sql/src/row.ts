@@ -22,7 +22,41 @@ export interface FamilyRow {
   version: number
   nonce: string
   meta: string
+  /** Schema 2: the login claims, JSON text (`'{}'` for rows written before). */
+  claims: string
+  /** Schema 2: the family's named policy; null for the default one. */
+  policy: string | null
+  /** Schema 2: the client the family logged in through. */
+  client_id: string | null
+  /** Schema 2: the DPoP key thumbprint the family is bound to. */
+  jkt: string | null
 }
+
+/** Every column this version reads and writes. */
+export const FAMILY_COLUMNS = [
+  'id',
+  'subject',
+  'generation',
+  'status',
+  'revocation_reason',
+  'revoked_at',
+  'created_at',
+  'auth_time',
+  'last_used_at',
+  'rotated_at',
+  'rotated_binding',
+  'expires_at',
+  'idle_expires_at',
+  'version',
+  'nonce',
+  'meta',
+  'claims',
+  'policy',
+  'client_id',
+  'jkt',
+] as const satisfies readonly (keyof FamilyRow)[]
+
+const KNOWN_COLUMNS: ReadonlySet<string> = new Set(FAMILY_COLUMNS)
 
 /** Longest `id` and `subject` every dialect stores (`varchar(255)` on MySQL). */
 export const MAX_KEY_LENGTH = 255
@@ -93,6 +127,10 @@ export function encodeRow(record: FamilyRecord): FamilyRow {
     version: writableInteger('version', record.version),
     nonce: writableText('nonce', record.nonce),
     meta: writableText('meta', meta),
+    claims: writableText('claims', JSON.stringify(record.claims)),
+    policy: record.policy === null ? null : writableText('policy', record.policy),
+    client_id: record.clientId === null ? null : writableText('clientId', record.clientId),
+    jkt: record.jkt === null ? null : writableText('jkt', record.jkt),
   }
 }
 
@@ -140,12 +178,17 @@ function nullableText(row: Record<string, unknown>, field: string): string | nul
 
 /** `meta` is JSON text; what it holds is checked with the rest of the record. */
 function meta(row: Record<string, unknown>): FamilyMeta {
-  const raw = text(row, 'meta')
+  return json(row, 'meta') as FamilyMeta
+}
+
+/** A JSON text column, parsed. */
+function json(row: Record<string, unknown>, field: string): unknown {
+  const raw = text(row, field)
   try {
-    return JSON.parse(raw) as FamilyMeta
+    return JSON.parse(raw)
   } catch {
     // Not swallowed: reported as the corrupt field by the caller.
-    throw new CorruptRow('meta')
+    throw new CorruptRow(field)
   }
 }
 
@@ -164,6 +207,10 @@ const COLUMN_OF: Readonly<Record<string, string>> = {
   'revocation.reason': 'revocation_reason',
   'revocation.at': 'revoked_at',
   meta: 'meta',
+  claims: 'claims',
+  policy: 'policy',
+  clientId: 'client_id',
+  jkt: 'jkt',
 }
 
 /**
@@ -193,6 +240,15 @@ export function decodeRow(row: unknown, label: string): FamilyRecord {
       version: integer(r, 'version', 1),
       nonce: text(r, 'nonce'),
       meta: meta(r),
+      claims: json(r, 'claims') as FamilyRecord['claims'],
+      policy: nullableText(r, 'policy'),
+      clientId: nullableText(r, 'client_id'),
+      jkt: nullableText(r, 'jkt'),
+    }
+    // A column a newer version added, holding a value: this version cannot honour it, and an
+    // update from here would leave it stale beside fields it rewrote. Refused, never ignored.
+    for (const column in r) {
+      if (!KNOWN_COLUMNS.has(column) && r[column] !== null && r[column] !== undefined) throw new CorruptRow(column)
     }
     const problem = familyRecordProblem(record)
     if (problem !== null) throw new CorruptRow(COLUMN_OF[problem] ?? problem)

@@ -53,6 +53,10 @@ const MUTABLE = [
   'version',
   'nonce',
   'meta',
+  'claims',
+  'policy',
+  'client_id',
+  'jkt',
 ] as const
 
 /**

@@ -91,9 +91,9 @@ for (const [name, target] of targets) {
     it('creates the table and its indexes once; running it again changes nothing', async () => {
       const table = uniqueName()
       try {
-        expect(await migrate(db, { dialect, table })).toEqual({ applied: [1], version: SCHEMA_VERSION })
+        expect(await migrate(db, { dialect, table })).toEqual({ applied: [1, 2], version: SCHEMA_VERSION })
         expect(await migrate(db, { dialect, table })).toEqual({ applied: [], version: SCHEMA_VERSION })
-        expect(await appliedVersions(db, table)).toEqual([1])
+        expect((await appliedVersions(db, table)).sort()).toEqual([1, 2])
         const indexes = await indexesOf(db, dialect, table)
         expect(indexes).toEqual(expect.arrayContaining([`${table}_by_idle_expiry`, `${table}_by_subject`]))
         // The table works.
@@ -111,14 +111,48 @@ for (const [name, target] of targets) {
       const other = target.open()
       try {
         const results = await Promise.all([migrate(db, { dialect, table }), migrate(other, { dialect, table })])
-        expect(results.map((r) => r.applied.length).sort()).toEqual([0, 1])
-        expect(await appliedVersions(db, table)).toEqual([1])
+        expect(results.map((r) => r.applied.length).sort()).toEqual([0, 2])
+        expect((await appliedVersions(db, table)).sort()).toEqual([1, 2])
         // Both connections can use it.
         const record = makeRecord(Date.now())
         expect(await createSqlStore({ db: other, dialect, table }).create(record)).toEqual({ ok: true })
         expect(await createSqlStore({ db, dialect, table }).get(record.id)).toEqual(record)
       } finally {
         await other.destroy()
+        await dropTable(db, table)
+      }
+    })
+
+    it('migration 2 on a table at schema 1: old rows read as no claims, default policy, no client, no DPoP key; a rerun after a crash mid-way adds only what is missing', async () => {
+      const table = uniqueName()
+      const t = sql.table(table)
+      // Back to schema 1: the columns of migration 2 and its record dropped.
+      const downTo1 = async (columns: readonly string[]) => {
+        for (const column of columns) await sql`ALTER TABLE ${t} DROP COLUMN ${sql.id(column)}`.execute(db)
+        await sql`DELETE FROM ${sql.table(MIGRATIONS_TABLE)} WHERE table_name = ${table} AND version = 2`.execute(db)
+      }
+      try {
+        await migrate(db, { dialect, table })
+        await downTo1(['claims', 'policy', 'client_id', 'jkt'])
+        const now = Date.now()
+        const old = makeRecord(now)
+        // A row exactly as version 1 of this package wrote it.
+        await sql`INSERT INTO ${t} (id, subject, generation, status, revocation_reason, revoked_at, created_at,
+          auth_time, last_used_at, rotated_at, rotated_binding, expires_at, idle_expires_at, version, nonce, meta)
+          VALUES (${old.id}, ${old.subject}, 0, 'active', NULL, NULL, ${now}, ${now}, ${now}, NULL, NULL,
+          ${old.expiresAt}, ${old.idleExpiresAt}, 1, ${old.nonce}, ${JSON.stringify(old.meta)})`.execute(db)
+
+        expect(await migrate(db, { dialect, table })).toEqual({ applied: [2], version: SCHEMA_VERSION })
+        const store = createSqlStore({ db, dialect, table })
+        expect(await store.get(old.id)).toEqual({ ...old, claims: {}, policy: null, clientId: null, jkt: null })
+
+        // A crash after the first ALTER of migration 2: claims exists, the rest and the record do not.
+        await downTo1(['policy', 'client_id', 'jkt'])
+        expect(await migrate(db, { dialect, table })).toEqual({ applied: [2], version: SCHEMA_VERSION })
+        const current = makeRecord(Date.now())
+        expect(await store.create(current)).toEqual({ ok: true })
+        expect(await store.get(current.id)).toEqual(current)
+      } finally {
         await dropTable(db, table)
       }
     })
@@ -171,14 +205,14 @@ describe.skipIf(postgresUrl === undefined)('postgres: a custom schema', () => {
     const schema = uniqueName('auth')
     const table = 'families'
     try {
-      expect((await migrate(db, { dialect: 'postgres', schema, table })).applied).toEqual([1])
+      expect((await migrate(db, { dialect: 'postgres', schema, table })).applied).toEqual([1, 2])
       expect((await migrate(db, { dialect: 'postgres', schema, table })).applied).toEqual([])
       const found = await sql<{ table_schema: string }>`
         SELECT table_schema FROM information_schema.tables WHERE table_name = ${table} AND table_schema = ${schema}`.execute(
         db,
       )
       expect(found.rows).toEqual([{ table_schema: schema }])
-      expect(await appliedVersions(db, table, schema)).toEqual([1])
+      expect((await appliedVersions(db, table, schema)).sort()).toEqual([1, 2])
       const store = createSqlStore({ db, dialect: 'postgres', schema, table })
       const record = makeRecord(Date.now(), { idleExpiresAt: Date.now() - 1 })
       expect(await store.create(record)).toEqual({ ok: true })

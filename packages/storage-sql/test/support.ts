@@ -112,11 +112,17 @@ function decodeIndependently(row: Record<string, unknown>): FamilyRecord | 'corr
   const optionalInt = (value: unknown): number | null | undefined => (value === null ? null : int(value))
   const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
   let meta: unknown
+  let claims: unknown
   try {
     meta = JSON.parse(String(row.meta))
+    claims = JSON.parse(String(row.claims))
   } catch {
     return 'corrupt'
   }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return 'corrupt'
+  const nullableStr = (value: unknown): string | null | undefined => (value === null ? null : str(value))
+  const bindings = { policy: nullableStr(row.policy), clientId: nullableStr(row.client_id), jkt: nullableStr(row.jkt) }
+  if (Object.values(bindings).some((v) => v === undefined)) return 'corrupt'
   const status = row.status
   const fields = {
     id: str(row.id),
@@ -143,10 +149,15 @@ function decodeIndependently(row: Record<string, unknown>): FamilyRecord | 'corr
   const rotatedBinding = row.rotated_binding
   if (rotatedBinding !== null && typeof rotatedBinding !== 'string') return 'corrupt'
   return {
-    ...(fields as Omit<FamilyRecord, 'status' | 'revocation' | 'rotatedBinding' | 'meta'>),
+    ...(fields as Omit<
+      FamilyRecord,
+      'status' | 'revocation' | 'rotatedBinding' | 'meta' | 'claims' | 'policy' | 'clientId' | 'jkt'
+    >),
     status,
     revocation,
     rotatedBinding,
     meta: meta as FamilyRecord['meta'],
+    claims: claims as FamilyRecord['claims'],
+    ...(bindings as Pick<FamilyRecord, 'policy' | 'clientId' | 'jkt'>),
   }
 }

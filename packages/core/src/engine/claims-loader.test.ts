@@ -39,18 +39,20 @@ describe('engine claims loader', () => {
     if (!next.ok) throw new Error(next.code)
     const second = await engine.verifyAccess<{ role: string; login_method?: string }>(next.pair.accessToken)
     expect(second.ok && second.claims.role).toBe('reader')
-    expect(second.ok && second.claims.login_method).toBeUndefined()
+    // The login claims are kept with the family: they survive rotation beside the loaded ones.
+    expect(second.ok && second.claims.login_method).toBe('password')
     expect(seen.map((f) => [f.subject, f.generation])).toEqual([
       ['alice', 0],
       ['alice', 1],
     ])
   })
 
-  it('explicit claims win over loaded ones', async () => {
+  it('the loader wins over the login claims, name by name (it re-reads what may have changed)', async () => {
     const { engine } = engineWith(async () => ({ tier: 'free' }))
-    const pair = await engine.issue('carol', { claims: { tier: 'pro' } })
-    const v = await engine.verifyAccess<{ tier: string }>(pair.accessToken)
-    expect(v.ok && v.claims.tier).toBe('pro')
+    const pair = await engine.issue('carol', { claims: { tier: 'pro', org: 'acme' } })
+    const v = await engine.verifyAccess<{ tier: string; org: string }>(pair.accessToken)
+    expect(v.ok && v.claims.tier).toBe('free')
+    expect(v.ok && v.claims.org).toBe('acme')
   })
 
   it('refuses reserved names from the loader, and a loader that is not a function', async () => {

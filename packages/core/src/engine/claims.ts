@@ -27,6 +27,36 @@ export function checkAppClaims(claims: unknown, where: string): Readonly<Record<
   return claims as Readonly<Record<string, unknown>>
 }
 
+const utf8 = new TextEncoder()
+
+/** The default cap on the login claims a family keeps: 2 KiB of UTF-8 JSON (see `EngineOptions.maxClaimsBytes`). */
+export const DEFAULT_MAX_CLAIMS_BYTES = 2048
+
+/**
+ * Checks the login claims a family keeps: {@link checkAppClaims}, then JSON (what the store
+ * keeps must come back the same) of at most `maxBytes` bytes of UTF-8. Throws
+ * `AuthError('ERR_CONFIG_INVALID')` naming the limit otherwise.
+ */
+export function checkStoredClaims(claims: unknown, maxBytes: number): Readonly<Record<string, unknown>> {
+  const checked = checkAppClaims(claims, 'issue')
+  let json: string
+  try {
+    json = JSON.stringify(checked)
+  } catch (error) {
+    throw new AuthError('ERR_CONFIG_INVALID', 'issue: claims must be JSON (plain values, no cycles, no BigInt)', {
+      cause: error,
+    })
+  }
+  const size = utf8.encode(json).length
+  if (size > maxBytes) {
+    throw new AuthError(
+      'ERR_CONFIG_INVALID',
+      `issue: the claims are ${size} bytes of JSON, over the limit of ${maxBytes}; keep large data out of tokens, or raise maxClaimsBytes in createEngine`,
+    )
+  }
+  return JSON.parse(json) as Readonly<Record<string, unknown>>
+}
+
 /** Checks a subject before a family is created for it. */
 export function checkSubject(subject: unknown): asserts subject is string {
   if (typeof subject !== 'string' || subject.length === 0) {

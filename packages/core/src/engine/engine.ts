@@ -6,7 +6,7 @@ import { parseDuration } from '../policy/policy.js'
 import { generateFamilyId, generateNonce } from '../tokens/refresh-token.js'
 import type { VerifyAccessResult } from '../tokens/types.js'
 import { authenticateRefreshToken } from './authenticate.js'
-import { checkAppClaims, checkMeta, checkSubject } from './claims.js'
+import { checkAppClaims, checkMeta, checkStoredClaims, checkSubject } from './claims.js'
 import { familyOp, revokeFamily } from './family-ops.js'
 import { type EngineContext, resolveEngineOptions } from './options.js'
 import { tokenPair } from './pair.js'
@@ -55,7 +55,7 @@ export function createEngine(options: EngineOptions): Engine {
 
     async issue(subject, issueOptions = {}) {
       checkSubject(subject)
-      const claims = checkAppClaims(issueOptions.claims, 'issue')
+      const claims = checkStoredClaims(issueOptions.claims, ctx.maxClaimsBytes)
       const meta = checkMeta(issueOptions.meta, 'issue')
       return issue(ctx, subject, claims, meta)
     },
@@ -159,10 +159,11 @@ async function issue(
       subject,
       now,
       nonce: generateNonce(ctx.random),
+      claims,
       policy: ctx.policy,
       ...(meta === undefined ? {} : { meta }),
     })
-    const pair = await tokenPair(ctx, family, 0, now, claims)
+    const pair = await tokenPair(ctx, family, 0, now, {})
     const created = await ctx.store.create(family)
     if (created.ok) {
       ctx.emit({ type: 'issued', at: now, familyId: family.id, subject, generation: 0 })

@@ -8,6 +8,7 @@ import { emitRevocations } from '../revocation/emit-revocations.js'
 import type { RevokedFamilies } from '../revocation/types.js'
 import { type Clock, systemClock, systemRandom } from '../runtime.js'
 import { createAccessTokenCodec } from '../tokens/access-token/index.js'
+import { DEFAULT_MAX_CLAIMS_BYTES } from './claims.js'
 import { guardStore } from './guarded-store.js'
 import type { PairContext } from './pair.js'
 import type { EngineOptions } from './types.js'
@@ -20,6 +21,8 @@ export interface EngineContext extends PairContext {
   readonly clock: Clock
   readonly emit: ReturnType<typeof createEmitter>
   readonly maxRetries: number
+  /** `EngineOptions.maxClaimsBytes`, resolved. */
+  readonly maxClaimsBytes: number
   /** `EngineOptions.revocations`: the set `verifyAccess` checks (opt-in). */
   readonly revocations: RevokedFamilies | undefined
 }
@@ -46,6 +49,8 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
   if (options.claims !== undefined && typeof options.claims !== 'function') bad('claims must be a function')
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES
   if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) bad('maxRetries must be a non-negative integer')
+  const maxClaimsBytes = options.maxClaimsBytes ?? DEFAULT_MAX_CLAIMS_BYTES
+  if (!Number.isSafeInteger(maxClaimsBytes) || maxClaimsBytes < 2) bad('maxClaimsBytes must be a positive integer')
   const cache = options.accessTokenCache
   if (cache !== undefined && cache !== false && (cache === null || typeof cache !== 'object')) {
     bad('accessTokenCache must be false or { max }')
@@ -76,6 +81,7 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
       revocations === undefined ? createEmitter(onEvent) : emitRevocations(createEmitter(onEvent), revocations, policy),
     revocations,
     maxRetries,
+    maxClaimsBytes,
     policy,
     keyRing,
     codec,

@@ -11,6 +11,8 @@ import { checkAppClaims } from './claims.js'
 import { toSummary } from './summary.js'
 import type { FamilySummary, TokenPair } from './types.js'
 
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({})
+
 /** What building a token pair needs, fixed when the engine is built. */
 export interface PairContext {
   readonly codec: AccessTokenCodec
@@ -54,14 +56,18 @@ export async function accessTokenFor(
   now: number,
   appClaims: Readonly<Record<string, unknown>>,
 ): Promise<{ readonly token: string; readonly expiresAt: number }> {
+  // Name by name: the loader wins, then the claims of this call (a refresh's), then the login
+  // claims the family keeps. Only the login claims are stored; the others live in this token.
+  let merged: Readonly<Record<string, unknown>> = family.claims
+  if (appClaims !== EMPTY && Object.keys(appClaims).length > 0) merged = { ...merged, ...appClaims }
   if (ctx.claimsLoader !== undefined) {
     const loaded = checkAppClaims(await ctx.claimsLoader(toSummary(family)), 'claims loader')
-    appClaims = { ...loaded, ...appClaims }
+    merged = { ...merged, ...loaded }
   }
   const iat = Math.floor(now / 1000)
   const exp = accessTokenExpiry(family, now, ctx.policy)
   const claims: AccessClaims = {
-    ...appClaims,
+    ...merged,
     iss: ctx.issuer,
     aud: ctx.audience,
     sub: family.subject,

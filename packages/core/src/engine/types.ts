@@ -62,7 +62,11 @@ export type InspectRefreshResult =
 
 /** Options of `engine.issue`. */
 export interface IssueOptions {
-  /** The app's own claims; reserved names (see {@link RESERVED_CLAIMS}) are refused. */
+  /**
+   * The app's own claims (a role, a tenant). They are kept with the family and put back into every
+   * access token it issues, so they survive rotation. Reserved names (see `RESERVED_CLAIMS`) are
+   * refused, and so is JSON over `maxClaimsBytes` (default 2 KiB). Sessions lists never show them.
+   */
   readonly claims?: Record<string, unknown>
   /** Recorded with the family and shown in the session list (user agent, IP…). */
   readonly meta?: FamilyMeta
@@ -74,7 +78,10 @@ export interface RefreshOptions {
   readonly binding?: string | null
   /** Merged into the family's meta on rotation (e.g. a new IP); keys it does not name keep their login-time values. */
   readonly meta?: FamilyMeta
-  /** The app's own claims for the new access token (default: none). */
+  /**
+   * Claims for the new access token only: they win over the login claims the family keeps, name
+   * by name, and are not written back to the family. The `claims` loader wins over both.
+   */
   readonly claims?: Record<string, unknown>
 }
 
@@ -147,12 +154,15 @@ export interface EngineOptions {
    * before it gives up with `AuthError('ERR_STORAGE_CONFLICT')`. Default 16.
    */
   readonly maxRetries?: number
+  /** The largest login claims a family keeps, in bytes of UTF-8 JSON. Default 2048 (an access cookie stays under the 4,096 bytes browsers keep). */
+  readonly maxClaimsBytes?: number
   /**
-   * The app's own claims for every access token the engine signs (at login and at each
-   * refresh), computed from the family. Use it for claims that must survive rotation (a role,
-   * a tenant): claims passed to `issue({ claims })` or `refresh(token, { claims })` go into that
-   * one token only, and win over the loader's on a name clash. Reserved names are refused.
-   * Like flask-jwt-extended's `additional_claims_loader`. Keep it fast: it runs on every refresh.
+   * Claims re-read for every access token the engine signs (at login and at each refresh),
+   * computed from the family: for claims that may change during a session (a role revoked
+   * today). Login claims (`issue({ claims })`) are kept with the family anyway; on a name clash
+   * the loader wins, then `refresh(token, { claims })`, then the login claims. Nothing the loader
+   * returns is stored. Reserved names are refused. Like flask-jwt-extended's
+   * `additional_claims_loader`. Keep it fast: it runs on every refresh.
    */
   readonly claims?: (family: FamilySummary) => Record<string, unknown> | Promise<Record<string, unknown>>
   /**

@@ -54,6 +54,10 @@ describe('createFamilyRecord', () => {
       version: 1,
       nonce: 'n0nce',
       meta: { ua: UA },
+      claims: {},
+      policy: null,
+      clientId: null,
+      jkt: null,
     })
   })
   it('caps idle expiry at the absolute one, and defaults meta to {}', () => {

@@ -14,7 +14,9 @@ export { createFamilyRecord, familyRecordProblem, isMetaValue, metaProblem, type
 export {
   type Decide,
   type Decision,
+  FAMILY_RECORD_FIELDS,
   FAMILY_STATUSES,
+  type FamilyClaims,
   type FamilyEvent,
   type FamilyMeta,
   type FamilyRecord,

@@ -1,6 +1,13 @@
 import type { LifetimePolicy } from '../policy/policy.js'
 import { absoluteExpiry, assertTime, idleExpiry } from './lifetime.js'
-import { FAMILY_STATUSES, type FamilyMeta, type FamilyRecord, REVOCATION_REASONS } from './types.js'
+import {
+  FAMILY_RECORD_FIELDS,
+  FAMILY_STATUSES,
+  type FamilyClaims,
+  type FamilyMeta,
+  type FamilyRecord,
+  REVOCATION_REASONS,
+} from './types.js'
 
 /** What {@link createFamilyRecord} needs: everything random or time-dependent comes in from outside. */
 export interface NewFamily {
@@ -13,7 +20,15 @@ export interface NewFamily {
   readonly nonce: string
   /** Defaults to `{}`. */
   readonly meta?: FamilyMeta
+  /** The app's claims given at login, already checked. Defaults to `{}`. */
+  readonly claims?: FamilyClaims
   readonly policy: LifetimePolicy
+  /** The name of `policy` when it is a named one; null (the default) for the engine's default policy. */
+  readonly policyName?: string | null
+  /** The client the family logs in through. Defaults to null. */
+  readonly clientId?: string | null
+  /** The DPoP key thumbprint the family is bound to. Defaults to null. */
+  readonly jkt?: string | null
 }
 
 /**
@@ -22,7 +37,7 @@ export interface NewFamily {
  * absolute one). Pure: the id, nonce and time are passed in.
  */
 export function createFamilyRecord(input: NewFamily): FamilyRecord {
-  const { id, subject, now, nonce, meta = {}, policy } = input
+  const { id, subject, now, nonce, meta = {}, claims = {}, policy } = input
   assertTime(now)
   const expiresAt = absoluteExpiry(now, policy)
   return {
@@ -41,6 +56,10 @@ export function createFamilyRecord(input: NewFamily): FamilyRecord {
     version: 1,
     nonce,
     meta,
+    claims,
+    policy: input.policyName ?? null,
+    clientId: input.clientId ?? null,
+    jkt: input.jkt ?? null,
   }
 }
 
@@ -66,6 +85,7 @@ export function metaProblem(meta: unknown): string | null {
   return null
 }
 
+const FIELDS: ReadonlySet<string> = new Set(FAMILY_RECORD_FIELDS)
 const STATUSES: ReadonlySet<unknown> = new Set(FAMILY_STATUSES)
 const REASONS: ReadonlySet<unknown> = new Set(REVOCATION_REASONS)
 const TIMES = ['createdAt', 'authTime', 'lastUsedAt', 'expiresAt', 'idleExpiresAt'] as const
@@ -81,7 +101,9 @@ const TIMES = ['createdAt', 'authTime', 'lastUsedAt', 'expiresAt', 'idleExpiresA
  * It checks every field's type and range (times and counters are safe integers, generation
  * >= 0, version >= 1), the status against {@link FAMILY_STATUSES}, the revocation reason against
  * {@link REVOCATION_REASONS}, that a revoked family has a revocation and an active one has none,
- * and that `meta` holds scalars only.
+ * that `meta` holds scalars only, that `claims` is a plain object, and that the record has no field
+ * this version does not know (`'unknown field <name>'`): a record written by a newer version is
+ * refused rather than rewritten without what it carries.
  */
 export function familyRecordProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object'
@@ -105,6 +127,13 @@ export function familyRecordProblem(value: unknown): string | null {
   if (!isNat(r.version) || r.version < 1) return 'version'
   if (typeof r.nonce !== 'string' || r.nonce === '') return 'nonce'
   if (metaProblem(r.meta) !== null) return 'meta'
+  if (typeof r.claims !== 'object' || r.claims === null || Array.isArray(r.claims)) return 'claims'
+  for (const field of ['policy', 'clientId', 'jkt'] as const) {
+    if (r[field] !== null && (typeof r[field] !== 'string' || r[field] === '')) return field
+  }
+  for (const name in r) {
+    if (!FIELDS.has(name)) return `unknown field ${name}`
+  }
   return null
 }
 

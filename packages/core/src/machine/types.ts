@@ -19,6 +19,12 @@ export type RevocationReason = (typeof REVOCATION_REASONS)[number]
 export type FamilyMeta = Readonly<Record<string, string | number | boolean | null>>
 
 /**
+ * The app's own claims given at login, kept with the family and put back into every access token
+ * it issues: a JSON object (bounded in size by the engine) whose names are not reserved.
+ */
+export type FamilyClaims = Readonly<Record<string, unknown>>
+
+/**
  * One family: one login and the chain of refresh tokens descending from it. Its `id` is the
  * `sid` claim of every access token it issues. All times are epoch milliseconds.
  *
@@ -54,7 +60,38 @@ export interface FamilyRecord {
   /** Per-family random secret (base64url) mixed into every refresh token MAC; only in storage. */
   readonly nonce: string
   readonly meta: FamilyMeta
+  /** The app's claims given at login (`{}` when none): every access token of the family carries them. */
+  readonly claims: FamilyClaims
+  /** The name of the lifetime policy the family was born under; null for the engine's default policy. */
+  readonly policy: string | null
+  /** The client the family logged in through (RFC 6749 §6 binds a refresh token to it); null when none. */
+  readonly clientId: string | null
+  /** With DPoP, the thumbprint of the key the family is bound to (RFC 9449 `jkt`); null when unbound. */
+  readonly jkt: string | null
 }
+
+/** Every field of a {@link FamilyRecord}: a stored record with any other field is refused (a newer version wrote it). */
+export const FAMILY_RECORD_FIELDS = [
+  'id',
+  'subject',
+  'generation',
+  'status',
+  'revocation',
+  'createdAt',
+  'authTime',
+  'lastUsedAt',
+  'rotatedAt',
+  'rotatedBinding',
+  'expiresAt',
+  'idleExpiresAt',
+  'version',
+  'nonce',
+  'meta',
+  'claims',
+  'policy',
+  'clientId',
+  'jkt',
+] as const satisfies readonly (keyof FamilyRecord)[]
 
 /** Something that happens to a family. Time comes in the event, never from a clock. */
 export type FamilyEvent =

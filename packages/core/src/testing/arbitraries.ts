@@ -35,6 +35,20 @@ export const metaArb: fc.Arbitrary<FamilyMeta> = fc.dictionary(
   { maxKeys: 8, noNullPrototype: true },
 )
 
+/** Login claims as an app might keep them: unicode names and values, nested objects and arrays of JSON values. */
+export const claimsArb: fc.Arbitrary<Readonly<Record<string, unknown>>> = fc.dictionary(
+  fc.constantFrom('role', 'tenant', 'scopes', 'org', 'ünï', 'x-custom'),
+  fc.oneof(
+    textArb,
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(textArb, { maxLength: 3 }),
+    fc.record({ plan: textArb, seats: fc.nat(1000) }),
+  ),
+  { maxKeys: 4, noNullPrototype: true },
+)
+
 /**
  * Any valid record that is still alive at `now` (its `idleExpiresAt` at least an hour ahead), with
  * extreme but legal values: generations up to 2^53-1, times up to year 9999, null and non-null optional
@@ -61,6 +75,10 @@ export function recordArb(now: number): fc.Arbitrary<FamilyRecord> {
       extra: fc.integer({ min: 0, max: DAY }),
       meta: metaArb,
       revokedAt: time,
+      claims: claimsArb,
+      policy: fc.option(fc.constantFrom('remembered', 'short', 'ünï'), { nil: null }),
+      clientId: fc.option(fc.constantFrom('web', 'ios-app', 'client:with:colons'), { nil: null }),
+      jkt: fc.option(fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), { nil: null }),
     })
     .map((r) =>
       makeRecord(now, {
@@ -76,6 +94,10 @@ export function recordArb(now: number): fc.Arbitrary<FamilyRecord> {
         idleExpiresAt: r.idleExpiresAt,
         expiresAt: Math.min(MAX_TIME, r.idleExpiresAt + r.extra),
         meta: r.meta,
+        claims: r.claims,
+        policy: r.policy,
+        clientId: r.clientId,
+        jkt: r.jkt,
       }),
     )
 }

@@ -41,6 +41,10 @@ export function makeRecord(now: number, overrides: Partial<FamilyRecord> = {}): 
     version: 1,
     nonce: randomToken(32),
     meta: { userAgent: 'conformance/1.0', ip: '127.0.0.1' },
+    claims: { role: 'reader', tenant: 'ünïcödé', scopes: ['read', 'write'], limits: { rpm: 60, beta: true } },
+    policy: null,
+    clientId: 'web',
+    jkt: null,
     ...overrides,
   }
 }
