@@ -26,8 +26,10 @@ export type ExpiryMode = 'native' | 'clock' | 'purge'
  * - `'garbage'`: bytes that are not a record at all (not JSON, a wrong Redis type…).
  * - `'missing_field'`: a record with a required field (e.g. `nonce`) missing or NULL.
  * - `'wrong_type'`: a record with a field of the wrong type (e.g. `generation: "7"`, `status: "maybe"`).
+ * - `'unknown_field'`: a record with a field this version does not know, holding a value (what a
+ *   newer version would write); the driver must refuse it rather than drop the field.
  */
-export type CorruptionKind = 'garbage' | 'missing_field' | 'wrong_type'
+export type CorruptionKind = 'garbage' | 'missing_field' | 'wrong_type' | 'unknown_field'
 
 /**
  * The side channel that reads and writes the backing storage directly, bypassing the driver's

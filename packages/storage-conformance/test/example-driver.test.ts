@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import type { FamilyRecord } from '@auth/core'
+import { FAMILY_RECORD_FIELDS, type FamilyRecord } from '@auth/core'
 import { runStoreConformance } from '@auth/storage-conformance'
 import { expect, it } from 'vitest'
 import { createJsonMapStore } from './example-driver.js'
@@ -18,7 +18,12 @@ runStoreConformance({
           if (json === undefined) return null
           try {
             const record = JSON.parse(json) as FamilyRecord
-            return typeof record.generation === 'number' && typeof record.nonce === 'string' ? record : 'corrupt'
+            const known = Object.keys(record).every((name) =>
+              (FAMILY_RECORD_FIELDS as readonly string[]).includes(name),
+            )
+            return known && typeof record.generation === 'number' && typeof record.nonce === 'string'
+              ? record
+              : 'corrupt'
           } catch {
             return 'corrupt'
           }
@@ -27,6 +32,7 @@ runStoreConformance({
           const record = JSON.parse(store.rows.get(id) as string) as Record<string, unknown>
           if (kind === 'garbage') store.rows.set(id, '{"not json')
           else if (kind === 'missing_field') store.rows.set(id, JSON.stringify({ ...record, nonce: undefined }))
+          else if (kind === 'unknown_field') store.rows.set(id, JSON.stringify({ ...record, futureBinding: 'key-7' }))
           else store.rows.set(id, JSON.stringify({ ...record, generation: String(record.generation) }))
         },
       },

@@ -1,4 +1,11 @@
-import { AuthError, type CompareAndSetResult, type CreateResult, type FamilyRecord, type FamilyStore } from '@auth/core'
+import {
+  AuthError,
+  type CompareAndSetResult,
+  type CreateResult,
+  type FamilyRecord,
+  type FamilyStore,
+  familyRecordProblem,
+} from '@auth/core'
 
 /**
  * A worked example of a driver: records live as JSON text in a key-value map (think of any
@@ -76,36 +83,22 @@ export function createJsonMapStore(): JsonMapStore {
   }
 }
 
-/** Parses and checks every field: anything this driver did not write is ERR_STORAGE_CORRUPT. */
+/**
+ * Parses and checks every field with core's one record validator: anything this driver did not
+ * write (or a newer version wrote, with fields this one does not know) is ERR_STORAGE_CORRUPT.
+ */
 function decode(id: string, json: string): FamilyRecord {
-  let r: Record<string, unknown>
+  let parsed: unknown
   try {
-    r = JSON.parse(json) as Record<string, unknown>
+    parsed = JSON.parse(json)
   } catch {
     throw corrupt(id, 'not JSON')
   }
-  const int = (v: unknown) => Number.isSafeInteger(v)
-  const str = (v: unknown) => typeof v === 'string'
-  const rev = r.revocation as { reason?: unknown; at?: unknown } | null
-  const meta = r.meta as Record<string, unknown> | null
-  const valid =
-    typeof r === 'object' &&
-    r !== null &&
-    r.id === id &&
-    str(r.subject) &&
-    str(r.nonce) &&
-    int(r.generation) &&
-    int(r.version) &&
-    (r.status === 'active' || r.status === 'revoked') &&
-    (rev === null || (typeof rev === 'object' && str(rev.reason) && int(rev.at))) &&
-    [r.createdAt, r.authTime, r.lastUsedAt, r.expiresAt, r.idleExpiresAt].every(int) &&
-    (r.rotatedAt === null || int(r.rotatedAt)) &&
-    (r.rotatedBinding === null || str(r.rotatedBinding)) &&
-    typeof meta === 'object' &&
-    meta !== null &&
-    Object.values(meta).every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
-  if (!valid) throw corrupt(id, 'a field is missing or has the wrong type')
-  return r as unknown as FamilyRecord
+  const problem = familyRecordProblem(parsed)
+  if (problem !== null) throw corrupt(id, `bad ${problem}`)
+  const record = parsed as FamilyRecord
+  if (record.id !== id) throw corrupt(id, 'the id does not match the key')
+  return record
 }
 
 function corrupt(id: string, why: string): AuthError {

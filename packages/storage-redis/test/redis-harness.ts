@@ -1,4 +1,4 @@
-import type { FamilyRecord } from '@auth/core'
+import { FAMILY_RECORD_FIELDS, type FamilyRecord } from '@auth/core'
 import type { ConformanceHarness, CorruptionKind, StoreInspector } from '@auth/storage-conformance'
 import { type Cluster, Redis } from 'ioredis'
 import { createRedisStore, type RedisStore } from '../src/index.js'
@@ -58,6 +58,8 @@ export function redisInspector(store: RedisStore, client: Redis | Cluster): Stor
           typeof record.subject === 'string' &&
           typeof record.meta === 'object'
         if (!wellTyped || hash.v !== String(record.version) || hash.s !== record.subject) return 'corrupt'
+        if (Object.keys(record).some((name) => !(FAMILY_RECORD_FIELDS as readonly string[]).includes(name)))
+          return 'corrupt'
         return record
       } catch {
         return 'corrupt'
@@ -77,6 +79,10 @@ export function redisInspector(store: RedisStore, client: Redis | Cluster): Stor
         }
         case 'wrong_type':
           await client.hset(key, 'r', JSON.stringify({ ...record, generation: String(record.generation) }))
+          return
+        case 'unknown_field':
+          // What a newer version would write: a binding this one does not know.
+          await client.hset(key, 'r', JSON.stringify({ ...record, futureBinding: 'key-7' }))
           return
         default: {
           const never: never = kind

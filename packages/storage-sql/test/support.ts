@@ -83,6 +83,15 @@ export function sqlSetup(db: AnyKysely, dialect: SqlDialect): () => Promise<Conf
  * decoder: what `raw` returns is what the table really holds.
  */
 export function sqlInspector(db: AnyKysely, dialect: SqlDialect, table: string): StoreInspector {
+  /** Whether the table already has the column a test added for 'unknown_field'. */
+  const hasFutureColumn = async (): Promise<boolean> => {
+    try {
+      await sql`SELECT future_binding FROM ${sql.table(table)} WHERE 1 = 0`.execute(db)
+      return true
+    } catch {
+      return false
+    }
+  }
   return {
     async raw(id) {
       const rows = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE id = ${id}`.execute(db)
@@ -98,7 +107,14 @@ export function sqlInspector(db: AnyKysely, dialect: SqlDialect, table: string):
         // SQLite keeps text in an INTEGER column; PostgreSQL and MySQL refuse it, so a status
         // outside the enum is the wrong "type" there.
         wrong_type: dialect === 'sqlite' ? sql`generation = ${'seven'}` : sql`status = ${'maybe'}`,
+        // What a newer schema would hold: a column this version does not know, with a value.
+        unknown_field: sql`future_binding = ${'key-7'}`,
       }[kind]
+      if (kind === 'unknown_field') {
+        const columns = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE 1 = 0`.execute(db)
+        const has = columns.rows.length > 0 ? 'future_binding' in (columns.rows[0] as object) : await hasFutureColumn()
+        if (!has) await sql`ALTER TABLE ${sql.table(table)} ADD COLUMN future_binding varchar(64)`.execute(db)
+      }
       await sql`UPDATE ${sql.table(table)} SET ${spoil} WHERE id = ${id}`.execute(db)
     },
   }
@@ -123,6 +139,7 @@ function decodeIndependently(row: Record<string, unknown>): FamilyRecord | 'corr
   const nullableStr = (value: unknown): string | null | undefined => (value === null ? null : str(value))
   const bindings = { policy: nullableStr(row.policy), clientId: nullableStr(row.client_id), jkt: nullableStr(row.jkt) }
   if (Object.values(bindings).some((v) => v === undefined)) return 'corrupt'
+  if (row.future_binding !== undefined && row.future_binding !== null) return 'corrupt'
   const status = row.status
   const fields = {
     id: str(row.id),

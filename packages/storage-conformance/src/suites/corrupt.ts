@@ -6,7 +6,7 @@ import { makeRecord, newSubject, rotate } from '../records.js'
 import type { ConformanceOptions, CorruptionKind } from '../types.js'
 import { thrownCode } from './engine.js'
 
-const KINDS: readonly CorruptionKind[] = ['garbage', 'missing_field', 'wrong_type']
+const KINDS: readonly CorruptionKind[] = ['garbage', 'missing_field', 'wrong_type', 'unknown_field']
 
 /**
  * Corrupt data: a record that is not what the driver wrote is reported as
@@ -37,6 +37,9 @@ export function corruptSuite(options: ConformanceOptions): void {
         expect(await store.listBySubject(sibling.subject)).toEqual([sibling])
       })
 
+      // A record with an unknown field is refused where it is read (above); the engine
+      // compare-and-sets only a record it has read, so a driver's write path need not look for it.
+      if (kind === 'unknown_field') continue
       test(`${kind}: compareAndSet throws ERR_STORAGE_CORRUPT, or replaces the record whole`, async ({
         store,
         inspect,
