@@ -88,6 +88,22 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'a claim given at login is still there after three refreshes',
+    transports: BOTH,
+    async run(ctx) {
+      const alice = await ctx.login('alice')
+      for (let i = 1; i <= 3; i++) {
+        ctx.clock.advance(1000)
+        const refreshed = await alice.refresh()
+        expect(refreshed.status, refreshed.text).toBe(200)
+        const me = await alice.call('/me')
+        expect(me.status, me.text).toBe(200)
+        // `name` is the app's own claim, given only to login().
+        expect(me.json?.claims, `after refresh ${i}`).toMatchObject({ sub: 'alice', name: 'alice' })
+      }
+    },
+  },
+  {
     name: 'a missing token is 401 with a bare Bearer challenge',
     transports: BOTH,
     async run(ctx) {

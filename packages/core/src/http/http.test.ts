@@ -572,6 +572,27 @@ describe('cookie transport', () => {
     return { ...s, response, pair, jar, call }
   }
 
+  it('an access cookie with login claims at the 2 KiB cap, a long issuer and a long audience stays within the 4,096 bytes browsers keep', async () => {
+    const long = (prefix: string) => `${prefix}${'x'.repeat(120 - prefix.length)}`
+    const clock = createManualClock()
+    const { engine } = createTestEngine({
+      clock,
+      issuer: long('https://auth.'),
+      audience: [long('https://api.'), long('https://admin.')],
+    })
+    const http = createAuthHttp({ engine, transport: 'cookie' })
+    // 2,048 bytes of JSON, all ASCII (the worst case for base64url, which grows every byte by 4/3).
+    const claims = { role: 'admin', blob: 'y'.repeat(2048 - '{"role":"admin","blob":""}'.length) }
+    expect(new TextEncoder().encode(JSON.stringify(claims)).length).toBe(2048)
+    const { response } = await http.login(request({ path: '/login' }), 'user-with-a-long-subject-0123456789', {
+      claims,
+    })
+    const access = response.cookies.find((c) => c.startsWith('__Host-access_token='))
+    expect(access).toBeDefined()
+    // RFC 6265 §6.1: at least 4,096 bytes per cookie, name, value and attributes together.
+    expect(new TextEncoder().encode(access).length).toBeLessThanOrEqual(4096)
+  })
+
   it('login sets HttpOnly, Secure, prefixed cookies whose Max-Age matches each lifetime, and no token in the body', async () => {
     const { response, pair } = await browserLogin()
     const cookies = Object.fromEntries(response.cookies.map((c) => [parseSetCookie(c).name, parseSetCookie(c)]))
