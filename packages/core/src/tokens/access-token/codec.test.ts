@@ -86,6 +86,41 @@ for (const implementation of ['node', 'jose'] as const) {
   }
 
   describe(`access tokens (${implementation})`, () => {
+    test('validly signed tokens whose header or payload bytes are not UTF-8 are refused as MALFORMED (RFC 7515 §5.2)', async () => {
+      /** A compact JWS over raw bytes, signed with the real keys (HS256 and EdDSA). */
+      const craftBytes = (headerBytes: Buffer, payloadBytes: Buffer, signer: 'hs' | 'ed') => {
+        const input = `${headerBytes.toString('base64url')}.${payloadBytes.toString('base64url')}`
+        const signature =
+          signer === 'hs'
+            ? createHmac('sha256', HS_SECRET).update(input).digest('base64url')
+            : nodeSign(null, Buffer.from(input), ed.privateKey).toString('base64url')
+        return `${input}.${signature}`
+      }
+      const json = (value: unknown) => Buffer.from(JSON.stringify(value))
+      for (const [kid, alg] of [
+        ['hs', 'HS256'],
+        ['ed', 'EdDSA'],
+      ] as const) {
+        const goodHeader = json(header(kid, alg))
+        // The control: the same bytes, well formed, verify.
+        expect((await codec.verify(craftBytes(goodHeader, json(claims), kid), NOW)).ok).toBe(true)
+        // A sub of "alice" followed by a broken byte: Buffer's decoder would make it "alice\uFFFD".
+        const brokenSub = Buffer.concat([
+          Buffer.from(JSON.stringify({ ...claims, sub: 'alice' }).replace('"sub":"alice"', '"sub":"alice')),
+          Buffer.from([0xff]),
+          Buffer.from(JSON.stringify({ ...claims, sub: 'alice' }).split('"sub":"alice')[1] as string),
+        ])
+        await expectCode(craftBytes(goodHeader, brokenSub, kid), 'ERR_ACCESS_TOKEN_MALFORMED')
+        // A header member with bytes that are no UTF-8 at all, and an overlong encoding (C0 80).
+        const brokenHeader = Buffer.concat([
+          Buffer.from(`{"alg":"${alg}","typ":"at+jwt","kid":"${kid}","x":"`),
+          Buffer.from([0xff, 0xfe, 0xc0, 0x80]),
+          Buffer.from('"}'),
+        ])
+        await expectCode(craftBytes(brokenHeader, json(claims), kid), 'ERR_ACCESS_TOKEN_MALFORMED')
+      }
+    })
+
     test('tokens signed by each key of the ring verify', async () => {
       for (const [kid, alg] of [
         ['ed', 'EdDSA'],

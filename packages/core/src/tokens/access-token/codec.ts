@@ -4,7 +4,14 @@ import type { AccessClaims, AccessTokenCodec, AccessTokenCodecOptions, VerifyAcc
 import { createVerifiedCache } from './cache.js'
 import { createClaimsCheck } from './claims.js'
 import { fail } from './failures.js'
-import { compactSecondDot, createHeaderResolver, isCanonicalSignature, type KeyEntry, keyEntry } from './header.js'
+import {
+  compactSecondDot,
+  createHeaderResolver,
+  isCanonicalSignature,
+  type KeyEntry,
+  keyEntry,
+  utf8Decoder,
+} from './header.js'
 import { createJoseJws } from './jose-jws.js'
 import { nodeSigner, nodeVerifier } from './node-jws.js'
 
@@ -25,7 +32,6 @@ export interface CreateAccessTokenCodecOptions extends AccessTokenCodecOptions {
 
 type Result = VerifyAccessResult
 
-const decoder = new TextDecoder()
 const encoder = new TextEncoder()
 
 /**
@@ -114,9 +120,11 @@ export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): 
     const Buffer = Buf as NonNullable<typeof Buf>
     const verify = entry.nodeVerify
     if (!verify?.(token.slice(0, d2), Buffer.from(token.slice(d2 + 1), 'base64url'))) return fail.signature
+    const json = decodeUtf8(Buffer.from(token.slice(d1 + 1, d2), 'base64url'))
+    if (json === undefined) return fail.utf8
     let payload: unknown
     try {
-      payload = JSON.parse(Buffer.from(token.slice(d1 + 1, d2), 'base64url').toString('utf8'))
+      payload = JSON.parse(json)
     } catch {
       return fail.payload
     }
@@ -134,9 +142,11 @@ export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): 
     } catch {
       return fail.signature
     }
+    const json = decodeUtf8(payloadBytes)
+    if (json === undefined) return fail.utf8
     let payload: unknown
     try {
-      payload = JSON.parse(decoder.decode(payloadBytes))
+      payload = JSON.parse(json)
     } catch {
       return fail.payload
     }
@@ -172,6 +182,15 @@ export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): 
       }
       return verifyJose(token, now).catch(() => fail.malformed)
     },
+  }
+}
+
+/** The text of `bytes`, or undefined when they are not valid UTF-8 (RFC 7515 §5.2). */
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8Decoder.decode(bytes)
+  } catch {
+    return undefined
   }
 }
 

@@ -14,6 +14,7 @@ export const fail = {
   header: failure('ERR_ACCESS_TOKEN_MALFORMED', 'the access token header is malformed'),
   signatureEncoding: failure('ERR_ACCESS_TOKEN_MALFORMED', 'the access token signature is malformed'),
   payload: failure('ERR_ACCESS_TOKEN_MALFORMED', 'the access token payload is not a JSON object'),
+  utf8: failure('ERR_ACCESS_TOKEN_MALFORMED', 'the access token is not valid UTF-8'),
   claimType: (name: string) =>
     failure('ERR_ACCESS_TOKEN_MALFORMED', `the access token claim "${name}" is missing or of the wrong type`),
   alg: failure('ERR_ACCESS_TOKEN_INVALID', 'the access token algorithm is not allowed'),

@@ -10,7 +10,11 @@ const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 const MAX_LEARNED_HEADERS = 64
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
+/**
+ * RFC 7515 §5.2: the header and the payload must be valid UTF-8. `fatal` refuses a broken byte
+ * instead of replacing it with U+FFFD; `ignoreBOM` keeps a BOM, which then fails JSON.parse.
+ */
+export const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** One verification key as the codec holds it. */
 export interface KeyEntry {
@@ -78,7 +82,7 @@ export function createHeaderResolver(entries: Iterable<KeyEntry>): (headerB64: s
     if (!BASE64URL.test(headerB64)) return fail.header
     let header: unknown
     try {
-      header = JSON.parse(decoder.decode(joseBase64url.decode(headerB64)))
+      header = JSON.parse(utf8Decoder.decode(joseBase64url.decode(headerB64)))
     } catch {
       return fail.header
     }
