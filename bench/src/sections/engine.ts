@@ -58,7 +58,7 @@ for (const kind of STORE_KINDS) {
             const turn = cursor[w] ?? 0
             cursor[w] = turn + 1
             const i = w + concurrency * (turn % perWorker)
-            const result = await engine.refresh(tokens[i] as string)
+            const result = await engine.refresh(tokens[i] as string, { binding: 'bench' })
             if (!result.ok || result.type !== 'rotated') return false
             tokens[i] = result.pair.refreshToken
             return true

@@ -81,7 +81,7 @@ async function rotate(engine: Engine, token: string, n: number): Promise<{ token
   let current = token
   for (let i = 0; i < n; i++) {
     const start = performance.now()
-    const r = await engine.refresh(current)
+    const r = await engine.refresh(current, { binding: 'bench' })
     latencies[i] = performance.now() - start
     if (!r.ok || r.type !== 'rotated') throw new Error(`scaling: rotation ${i} failed: ${r.ok ? r.type : r.code}`)
     current = r.pair.refreshToken
@@ -221,7 +221,7 @@ async function rotateRoundRobin(engine: Engine, tokens: string[], n: number): Pr
   for (let i = 0; i < n; i++) {
     const j = i % tokens.length
     const start = performance.now()
-    const r = await engine.refresh(tokens[j] as string)
+    const r = await engine.refresh(tokens[j] as string, { binding: 'bench' })
     latencies[i] = performance.now() - start
     if (!r.ok || r.type !== 'rotated') throw new Error(`scaling: refresh failed: ${r.ok ? r.type : r.code}`)
     tokens[j] = r.pair.refreshToken

@@ -26,7 +26,7 @@ try {
       const turn = cursor[w] ?? 0
       cursor[w] = turn + 1
       const i = w + 32 * (turn % 32)
-      const result = await engine.refresh(tokens[i] as string)
+      const result = await engine.refresh(tokens[i] as string, { binding: 'bench' })
       if (!result.ok) return false
       tokens[i] = result.pair.refreshToken
       return true

@@ -201,6 +201,28 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'under the user_agent binding, a refresh without a User-Agent is refused (400) and its replay is reuse',
+    transports: ['bearer'],
+    async run(ctx) {
+      const alice = await ctx.login('alice')
+      const first = alice.refreshToken
+      const noAgent = { 'user-agent': '' }
+      // The current generation without a binding: refused, nothing rotates.
+      const refused = await ctx.request(`${PREFIX}/refresh`, { json: { refresh_token: first }, headers: noAgent })
+      expectError(refused, 400, 'invalid_request', 'ERR_REFRESH_BINDING_MISSING')
+      expect(refused.json?.error_description).toMatch(/User-Agent/)
+      const [unchanged] = await ctx.engine.list('alice')
+      expect(unchanged?.generation).toBe(0)
+      // The honest client rotates; a replay of the old token without a User-Agent, inside the
+      // grace window, matches no binding: reuse, and the family is revoked.
+      expect((await alice.refresh()).status).toBe(200)
+      ctx.clock.advance(GRACE / 2)
+      const replay = await ctx.request(`${PREFIX}/refresh`, { json: { refresh_token: first }, headers: noAgent })
+      expectError(replay, 400, 'invalid_grant', 'ERR_REFRESH_TOKEN_REUSED')
+      expect(await ctx.engine.list('alice')).toEqual([])
+    },
+  },
+  {
     name: 'grace replay: the previous generation inside the window gets the same successor',
     transports: BOTH,
     async run(ctx) {

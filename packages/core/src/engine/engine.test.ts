@@ -442,6 +442,7 @@ describe('engine: races', () => {
       audience: 'api',
       secret: SECRET,
       maxRetries: 3,
+      policy: { graceBinding: 'none' },
     })
     const login = await engine.issue('alice')
     const error = await engine.refresh(login.refreshToken).catch((e: unknown) => e)
@@ -462,7 +463,13 @@ describe('engine: storage outages fail closed', () => {
   }
 
   function engineOn(store: FamilyStore): Engine {
-    return createEngine({ store, issuer: 'https://auth.example.test', audience: 'api', secret: SECRET })
+    return createEngine({
+      store,
+      issuer: 'https://auth.example.test',
+      audience: 'api',
+      secret: SECRET,
+      policy: { graceBinding: 'none' },
+    })
   }
 
   it('issue: a failing create throws ERR_STORAGE_UNAVAILABLE with the cause, and no family exists', async () => {
@@ -533,6 +540,7 @@ describe('engine: events and configuration', () => {
       issuer: 'https://auth.example.test',
       audience: 'api',
       secret: SECRET,
+      policy: { graceBinding: 'none' },
       onEvent: () => {
         throw new Error('listener bug')
       },

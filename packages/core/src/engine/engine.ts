@@ -42,7 +42,7 @@ const REASONS: ReadonlySet<unknown> = new Set(REVOCATION_REASONS)
  *   secret: process.env.AUTH_SECRET!, // quick start; production passes `keys`
  * })
  * const pair = await engine.issue('user-42', { meta: { userAgent: 'curl' } })
- * const next = await engine.refresh(pair.refreshToken)
+ * const next = await engine.refresh(pair.refreshToken, { binding: 'curl' }) // the default policy binds by user agent
  * ```
  */
 export function createEngine(options: EngineOptions): Engine {

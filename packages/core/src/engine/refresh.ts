@@ -8,6 +8,14 @@ import { tokenPair } from './pair.js'
 import { toSummary } from './summary.js'
 import type { RefreshResult } from './types.js'
 
+/** What a refresh without a binding value is told, per binding: which header to send. */
+const MISSING_BINDING = {
+  user_agent:
+    "this refresh carries no binding (graceBinding 'user_agent'); send the User-Agent header the client logged in with",
+  device_id: "this refresh carries no binding (graceBinding 'device_id'); send the client's x-device-id header",
+  dpop: "this refresh carries no binding (graceBinding 'dpop'); send a DPoP proof",
+} as const
+
 /** What one refresh request brings besides the token. */
 export interface RefreshRequest {
   readonly binding: string | null
@@ -22,6 +30,13 @@ export interface RefreshRequest {
 export async function refresh(ctx: EngineContext, token: unknown, request: RefreshRequest): Promise<RefreshResult> {
   const auth = await authenticateRefreshToken(ctx, token)
   if (!auth.ok) return auth
+  // Under a binding policy, a rotation must record who rotated: a refresh of the current
+  // generation without a binding value is refused before anything is decided (nothing rotates,
+  // nothing is revoked). A previous generation without one goes on to `decide`, where it matches
+  // no binding and so is reuse.
+  if (request.binding === null && ctx.policy.graceBinding !== 'none' && auth.generation === auth.family.generation) {
+    return failure('ERR_REFRESH_BINDING_MISSING', MISSING_BINDING[ctx.policy.graceBinding])
+  }
   return writeWithRetry<RefreshResult>(
     ctx.store,
     auth.family,

@@ -28,6 +28,7 @@ export const AUTH_ERROR_CODES = [
   'ERR_REFRESH_TOKEN_EXPIRED',
   'ERR_REFRESH_TOKEN_REVOKED',
   'ERR_REFRESH_TOKEN_REUSED',
+  'ERR_REFRESH_BINDING_MISSING',
   // families
   'ERR_FAMILY_NOT_FOUND',
   'ERR_FAMILY_REVOKED',
@@ -63,6 +64,7 @@ export type RefreshErrorCode =
   | 'ERR_REFRESH_TOKEN_EXPIRED'
   | 'ERR_REFRESH_TOKEN_REVOKED'
   | 'ERR_REFRESH_TOKEN_REUSED'
+  | 'ERR_REFRESH_BINDING_MISSING'
 
 /** An expected failure, returned (not thrown) by the engine and the http layer. */
 export interface Failure<C extends AuthErrorCode = AuthErrorCode> {

@@ -58,6 +58,8 @@ export function toHttpError(code: AuthErrorCode): HttpError {
     // RFC 6749 §5.2: a missing parameter is invalid_request; a bad, expired, revoked or reused
     // grant is invalid_grant, with status 400 (401 is only for invalid_client).
     case 'ERR_REFRESH_TOKEN_MISSING':
+    // The grant may be fine; the request lacks the binding header the policy asks for.
+    case 'ERR_REFRESH_BINDING_MISSING':
       return { status: 400, error: 'invalid_request' }
     case 'ERR_REFRESH_TOKEN_MALFORMED':
     case 'ERR_REFRESH_TOKEN_INVALID':

@@ -736,17 +736,16 @@ describe('createAuthHttp options', () => {
     }
   })
 
-  it("refuses graceBinding 'dpop' until DPoP proofs are verified", () => {
-    const dpop = setup({}, {}, {}).engine
-    const withDpop = createEngine({
-      store: createTestStore(),
-      issuer: 'i',
-      audience: 'a',
-      secret: SECRET,
-      policy: { graceBinding: 'dpop' },
-    })
-    expect(() => createAuthHttp({ engine: dpop })).not.toThrow()
-    expect(() => createAuthHttp({ engine: withDpop })).toThrow(/'dpop' is not supported/)
+  it("refuses graceBinding 'dpop' in the policy until DPoP proofs are verified (review finding 1)", () => {
+    expect(() =>
+      createEngine({
+        store: createTestStore(),
+        issuer: 'i',
+        audience: 'a',
+        secret: SECRET,
+        policy: { graceBinding: 'dpop' },
+      }),
+    ).toThrow(/policy\.graceBinding: 'dpop' needs DPoP proofs verified.*use 'user_agent' or 'device_id'/)
   })
 
   it('binds grace replays by device id when the policy says so', async () => {

@@ -136,10 +136,17 @@ describe('decide: grace window', () => {
     expect(decide(g1, refresh(0, T0 + 61_000, 'curl/8 thief'), open)).toEqual({ type: 'replayed', generation: 1 })
     expectType(decide(g1, refresh(0, edge, 'curl/8 thief'), open), 'reuse_detected')
   })
-  it('matches a null binding only to a null binding', () => {
-    const g1 = rotate(login(), T0 + 60_000, null)
-    expect(decide(g1, refresh(0, T0 + 61_000, null), policy)).toEqual({ type: 'replayed', generation: 1 })
-    expectType(decide(g1, refresh(0, T0 + 61_000, UA), policy), 'reuse_detected')
+  it('a replay without a binding value matches no binding, not even a rotation without one: it is reuse', () => {
+    // Review finding 1: a null binding used to match a null binding, so a replay that simply
+    // left out its User-Agent passed any binding.
+    const g1 = rotate(login(), T0 + 60_000, UA)
+    expectType(decide(g1, refresh(0, T0 + 61_000, null), policy), 'reuse_detected')
+    const unbound = rotate(login(), T0 + 60_000, null)
+    expectType(decide(unbound, refresh(0, T0 + 61_000, null), policy), 'reuse_detected')
+    expectType(decide(unbound, refresh(0, T0 + 61_000, UA), policy), 'reuse_detected')
+    // Under graceBinding 'none' bindings are not compared at all.
+    const none = { ...policy, graceBinding: 'none' as const }
+    expect(decide(unbound, refresh(0, T0 + 61_000, null), none)).toEqual({ type: 'replayed', generation: 1 })
   })
   it('has no window at all when reuseGrace is 0', () => {
     const p = { ...policy, reuseGrace: 0 }

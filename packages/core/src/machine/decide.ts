@@ -20,7 +20,8 @@ const REJECTED_UNKNOWN: Decision = Object.freeze({ type: 'rejected', reason: 'un
  *    restored from a backup could produce it). The family is untouched.
  * 5. `refresh` of the current generation rotates it.
  * 6. `refresh` of the previous generation strictly before `rotatedAt + reuseGrace`, from the
- *    binding that rotated (any binding under `graceBinding: 'none'`), is `replayed`: the same
+ *    binding that rotated (any binding under `graceBinding: 'none'`; a replay with no binding
+ *    value never matches under the others), is `replayed`: the same
  *    successor is handed out again and nothing is written.
  * 7. Any other older generation is reuse: the family is revoked (`reuse_detected`).
  * 8. `reauthenticate` moves `authTime` to `now`.
@@ -112,7 +113,9 @@ function bindingMatches(rotated: string | null, presented: string | null, policy
     case 'user_agent':
     case 'device_id':
     case 'dpop':
-      return presented === rotated
+      // A replay that carries no binding value matches nothing, not even a rotation without one:
+      // otherwise anyone who strips the header could replay inside the window.
+      return presented !== null && presented === rotated
     default: {
       const _never: never = policy.graceBinding
       return _never

@@ -9,8 +9,11 @@ export type Duration = number | string
  * - `'none'`: any presenter inside the window gets the successor.
  * - `'user_agent'`: the `User-Agent` of the replay must equal the rotating request's.
  * - `'device_id'`: a device id the client sends (header `x-device-id`) must match.
- * - `'dpop'`: the DPoP key thumbprint must match.
- * A replay from another binding counts as reuse and revokes the family.
+ * - `'dpop'`: the DPoP key thumbprint must match. Refused by `resolvePolicy` until DPoP proofs are
+ *   verified (a later version).
+ * Under any binding but `'none'`, a refresh of the current generation without a binding value is
+ * refused (`ERR_REFRESH_BINDING_MISSING`), and a replay without one is reuse. A replay from another
+ * binding counts as reuse and revokes the family.
  */
 export const GRACE_BINDINGS = ['none', 'user_agent', 'device_id', 'dpop'] as const
 
@@ -57,7 +60,7 @@ export interface LifetimePolicy {
  * - `leeway: '5s'`: our own servers sign and verify, normally NTP-synced; 5 s absorbs drift
  *   between nodes without materially extending a token (node-oidc-provider allows 15 s).
  * - `graceBinding: 'user_agent'`: free to check, and a replay from a different client inside
- *   the window is then treated as theft. Use `'device_id'` or `'dpop'` for stronger binding.
+ *   the window is then treated as theft. Use `'device_id'` for stronger binding.
  */
 export const DEFAULT_POLICY: LifetimePolicy = Object.freeze({
   accessTtl: 15 * 60_000,
@@ -112,6 +115,11 @@ export function resolvePolicy(input: PolicyInput = {}): LifetimePolicy {
   }
   if (!(GRACE_BINDINGS as readonly string[]).includes(policy.graceBinding)) {
     bad(`policy.graceBinding: must be one of ${GRACE_BINDINGS.join(', ')}`)
+  }
+  if (policy.graceBinding === 'dpop') {
+    bad(
+      "policy.graceBinding: 'dpop' needs DPoP proofs verified, which this version does not do yet; use 'user_agent' or 'device_id'",
+    )
   }
   if (policy.accessTtl < 1000) bad('policy.accessTtl: must be at least 1 second')
   if (policy.refreshIdleTtl < 1000) bad('policy.refreshIdleTtl: must be at least 1 second')

@@ -83,7 +83,14 @@ describe('engine with revocations', () => {
     const store = createTestStore({ clock })
     const feed = createLocalRevocationFeed({ heartbeatInterval: false })
     const events: AuthEvent[] = []
-    const options = { store, issuer: 'https://issuer.test', audience: 'api', secret: 'x'.repeat(32), clock }
+    const options = {
+      store,
+      issuer: 'https://issuer.test',
+      audience: 'api',
+      secret: 'x'.repeat(32),
+      clock,
+      policy: { graceBinding: 'none' as const },
+    }
     const setA = createRevokedFamilies({ feed, clock })
     const setB = createRevokedFamilies({ feed, clock })
     const a = createEngine({ ...options, revocations: setA, onEvent: (e) => events.push(e) })
