@@ -178,7 +178,7 @@ async function liveFamilies(ctx: EngineContext, subject: unknown): Promise<Famil
   if (typeof subject !== 'string' || subject.length === 0) return []
   const now = ctx.clock.now()
   const records = await ctx.store.listBySubject(subject)
-  return records.filter((f) => isLive(f, now))
+  return records.filter((f) => isLive(f, now, ctx.policy))
 }
 
 function checkReason(reason: unknown): asserts reason is RevocationReason {

@@ -1,5 +1,5 @@
 import type { LifetimePolicy } from '../policy/policy.js'
-import { assertTime, expiryAt, idleExpiry } from './lifetime.js'
+import { absoluteExpiryOf, assertTime, expiryAt, idleExpiry } from './lifetime.js'
 import type { Decide, Decision, FamilyEvent, FamilyRecord, RevocationReason } from './types.js'
 
 const REJECTED_REVOKED: Decision = Object.freeze({ type: 'rejected', reason: 'revoked' })
@@ -13,8 +13,10 @@ const REJECTED_UNKNOWN: Decision = Object.freeze({ type: 'rejected', reason: 'un
  * 1. A revoked family rejects every event (`rejected: 'revoked'`): revocation is absorbing.
  * 2. `revoke` ends an active family with the given reason, even one already past its expiry
  *    (the caller's reason is more informative than `expired`, and the family is dead either way).
- * 3. `refresh` and `reauthenticate` first check expiry: `now >= expiresAt` is absolute expiry,
- *    else `now >= idleExpiresAt` is idle expiry; the family is recorded revoked (`expired`).
+ * 3. `refresh` and `reauthenticate` first check expiry under the current policy (the stored
+ *    expiries, capped by `createdAt + sessionMaxAge` and `lastUsedAt + refreshIdleTtl`, so a
+ *    shortened policy reaches existing families): absolute first, then idle; the family is
+ *    recorded revoked (`expired`).
  * 4. `refresh` of a generation that is not a non-negative safe integer, or is newer than the
  *    current one, is `rejected: 'unknown_generation'` (no token we issued carries one; a store
  *    restored from a backup could produce it). The family is untouched.
@@ -51,7 +53,7 @@ function decideActive(family: FamilyRecord, event: FamilyEvent, policy: Lifetime
     case 'revoke':
       return { type: 'revoked', next: revoked(family, event.reason, event.now) }
     case 'reauthenticate': {
-      const expired = expiry(family, event.now)
+      const expired = expiry(family, event.now, policy)
       if (expired !== null) return expired
       return {
         type: 'reauthenticated',
@@ -59,7 +61,7 @@ function decideActive(family: FamilyRecord, event: FamilyEvent, policy: Lifetime
       }
     }
     case 'refresh': {
-      const expired = expiry(family, event.now)
+      const expired = expiry(family, event.now, policy)
       if (expired !== null) return expired
       return decideRefresh(family, event, policy)
     }
@@ -81,6 +83,8 @@ function decideRefresh(
   }
   if (generation === family.generation) {
     const lastUsedAt = Math.max(family.lastUsedAt, now)
+    // Under the current policy: a shortened sessionMaxAge lowers the stored expiry too.
+    const expiresAt = absoluteExpiryOf(family, policy)
     return {
       type: 'rotated',
       next: {
@@ -89,7 +93,8 @@ function decideRefresh(
         lastUsedAt,
         rotatedAt: family.rotatedAt === null ? now : Math.max(family.rotatedAt, now),
         rotatedBinding: event.binding,
-        idleExpiresAt: idleExpiry(lastUsedAt, family.expiresAt, policy),
+        expiresAt,
+        idleExpiresAt: idleExpiry(lastUsedAt, expiresAt, policy),
         version: family.version + 1,
       },
     }
@@ -124,8 +129,8 @@ function bindingMatches(rotated: string | null, presented: string | null, policy
 }
 
 /** The `expired` decision if `now` is at or past either expiry (see `expiryAt`), else null. */
-function expiry(family: FamilyRecord, now: number): Decision | null {
-  const kind = expiryAt(family, now)
+function expiry(family: FamilyRecord, now: number, policy: LifetimePolicy): Decision | null {
+  const kind = expiryAt(family, now, policy)
   return kind === null ? null : { type: 'expired', kind, next: revoked(family, 'expired', now) }
 }
 

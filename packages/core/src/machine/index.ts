@@ -1,10 +1,12 @@
 export { decide } from './decide.js'
 export {
   absoluteExpiry,
+  absoluteExpiryOf,
   accessTokenExpiry,
   type ExpiryKind,
   expiryAt,
   idleExpiry,
+  idleExpiryOf,
   isFresh,
   isLive,
   revocationHorizon,

@@ -22,16 +22,33 @@ export function idleExpiry(lastUsedAt: number, expiresAt: number, policy: Lifeti
   return Math.min(lastUsedAt + policy.refreshIdleTtl, expiresAt)
 }
 
-/** The expiry `family` has reached at `now`, or null. Absolute wins when both hold. */
-export function expiryAt(family: FamilyRecord, now: number): ExpiryKind | null {
-  if (now >= family.expiresAt) return 'absolute'
-  if (now >= family.idleExpiresAt) return 'idle'
+/**
+ * The absolute expiry of `family` under `policy`: the stored one, capped by `createdAt +
+ * sessionMaxAge`, so a shortened `sessionMaxAge` reaches families created under a longer one.
+ */
+export function absoluteExpiryOf(family: FamilyRecord, policy: LifetimePolicy): number {
+  return Math.min(family.expiresAt, family.createdAt + policy.sessionMaxAge)
+}
+
+/**
+ * The idle expiry of `family` under `policy`: the stored one, capped by `lastUsedAt +
+ * refreshIdleTtl` and by the absolute expiry, so a shortened `refreshIdleTtl` reaches existing
+ * families too.
+ */
+export function idleExpiryOf(family: FamilyRecord, policy: LifetimePolicy): number {
+  return Math.min(family.idleExpiresAt, family.lastUsedAt + policy.refreshIdleTtl, absoluteExpiryOf(family, policy))
+}
+
+/** The expiry `family` has reached at `now` under `policy`, or null. Absolute wins when both hold. */
+export function expiryAt(family: FamilyRecord, now: number, policy: LifetimePolicy): ExpiryKind | null {
+  if (now >= absoluteExpiryOf(family, policy)) return 'absolute'
+  if (now >= idleExpiryOf(family, policy)) return 'idle'
   return null
 }
 
-/** Whether `family` can still refresh at `now`: active and before both expiries. */
-export function isLive(family: FamilyRecord, now: number): boolean {
-  return family.status === 'active' && now < family.idleExpiresAt && now < family.expiresAt
+/** Whether `family` can still refresh at `now` under `policy`: active and before both expiries. */
+export function isLive(family: FamilyRecord, now: number, policy: LifetimePolicy): boolean {
+  return family.status === 'active' && expiryAt(family, now, policy) === null
 }
 
 /**
@@ -41,7 +58,7 @@ export function isLive(family: FamilyRecord, now: number): boolean {
  */
 export function accessTokenExpiry(family: FamilyRecord, now: number, policy: LifetimePolicy): number {
   const iat = Math.floor(now / 1000)
-  return Math.max(iat + 1, Math.floor(Math.min(now + policy.accessTtl, family.expiresAt) / 1000))
+  return Math.max(iat + 1, Math.floor(Math.min(now + policy.accessTtl, absoluteExpiryOf(family, policy)) / 1000))
 }
 
 /** When the family ends if nothing more happens: the earlier of its idle and absolute expiry (what clients are shown). */
