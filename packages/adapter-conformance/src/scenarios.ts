@@ -223,6 +223,31 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'a rotated-away refresh token at /logout or /revoke, outside the grace window, is reuse: the family is revoked as reuse_detected',
+    transports: ['bearer'],
+    async run(ctx) {
+      for (const route of ['logout', 'revoke'] as const) {
+        const alice = await ctx.login('alice')
+        const stale = alice.refreshToken
+        expect((await alice.refresh()).status).toBe(200)
+        ctx.clock.advance(GRACE * 2)
+        const reply =
+          route === 'logout'
+            ? await ctx.request(`${PREFIX}/logout`, { json: { refresh_token: stale } })
+            : await ctx.request(`${PREFIX}/revoke`, {
+                body: `token=${encodeURIComponent(stale ?? '')}&token_type_hint=refresh_token`,
+                contentType: 'application/x-www-form-urlencoded',
+              })
+        expect(reply.status, reply.text).toBeLessThan(500)
+        const last = ctx.events.slice(-2).map((e) => (e.type === 'revoked' ? `revoked:${e.reason}` : e.type))
+        expect(last, route).toEqual(['reuse_detected', 'revoked:reuse_detected'])
+        // The honest client's current token is dead too: the family ended as reuse.
+        const after = await alice.refresh()
+        expectError(after, 400, 'invalid_grant', 'ERR_REFRESH_TOKEN_REVOKED')
+      }
+    },
+  },
+  {
     name: 'grace replay: the previous generation inside the window gets the same successor',
     transports: BOTH,
     async run(ctx) {

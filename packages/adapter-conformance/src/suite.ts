@@ -1,4 +1,4 @@
-import { createEngine, type Engine } from '@auth/core'
+import { type AuthEvent, createEngine, type Engine } from '@auth/core'
 import { type AuthHttp, CSRF_HEADER, createAuthHttp, type Transport } from '@auth/core/http'
 import { createManualClock, type ManualClock } from '@auth/core/testing'
 import { createMemoryStore } from '@auth/storage-memory'
@@ -44,6 +44,8 @@ export interface SuiteContext {
   readonly url: string
   readonly clock: ManualClock
   readonly engine: Engine
+  /** Every event the engine emitted, in order. */
+  readonly events: AuthEvent[]
   readonly http: AuthHttp
   /** Any request; every reply is checked to be safe (no 5xx, no stack trace, JSON errors). */
   request(path: string, options?: SendOptions): Promise<Reply>
@@ -57,6 +59,7 @@ export interface SuiteContext {
 /** Starts one adapter's test app on a fresh memory store, engine and http layer. */
 export async function startSuite(adapter: AdapterUnderTest, transport: Transport): Promise<SuiteContext> {
   const clock = createManualClock()
+  const events: AuthEvent[] = []
   const engine = createEngine({
     store: createMemoryStore({ clock }),
     issuer: ISSUER,
@@ -64,6 +67,7 @@ export async function startSuite(adapter: AdapterUnderTest, transport: Transport
     secret: SECRET,
     clock,
     policy: POLICY,
+    onEvent: (event) => events.push(event),
   })
   const http = createAuthHttp({
     engine,
@@ -124,6 +128,7 @@ export async function startSuite(adapter: AdapterUnderTest, transport: Transport
     url: app.url,
     clock,
     engine,
+    events,
     http,
     request,
     raw: (path, options) => send(app.url, path, options),

@@ -1,12 +1,13 @@
 import { failure } from '../errors/index.js'
 import { decide } from '../machine/decide.js'
+import { expiryAt, inGraceWindow } from '../machine/lifetime.js'
 import type { FamilyMeta, FamilyRecord } from '../machine/types.js'
 import { authenticateRefreshToken } from './authenticate.js'
 import { type Plan, writeWithRetry } from './cas-retry.js'
 import type { EngineContext } from './options.js'
 import { tokenPair } from './pair.js'
 import { toSummary } from './summary.js'
-import type { RefreshResult } from './types.js'
+import type { InspectRefreshResult, RefreshResult } from './types.js'
 
 /** What a refresh without a binding value is told, per binding: which header to send. */
 const MISSING_BINDING = {
@@ -44,6 +45,44 @@ export async function refresh(ctx: EngineContext, token: unknown, request: Refre
     () => failure('ERR_REFRESH_TOKEN_INVALID', 'the refresh token is not valid; log in again'),
     ctx.maxRetries,
   )
+}
+
+const NO_REQUEST: RefreshRequest = { binding: null, meta: undefined, claims: {} }
+
+/**
+ * `engine.inspectRefreshToken`: which family an authentic refresh token belongs to, for logout
+ * and RFC 7009 revocation. A rotated-away generation outside the grace window is reuse whichever
+ * route it reaches: the family is revoked (`reuse_detected`) exactly as a refresh would, and the
+ * answer is `ERR_REFRESH_TOKEN_REUSED`. A family already revoked or expired is left to the caller
+ * (logging out of an ended session succeeds).
+ */
+export async function inspect(ctx: EngineContext, token: unknown): Promise<InspectRefreshResult> {
+  const auth = await authenticateRefreshToken(ctx, token)
+  if (!auth.ok) return auth
+  // A generation the family never reached was never handed out: refuse it as refresh does.
+  if (auth.generation > auth.family.generation) {
+    return failure('ERR_REFRESH_TOKEN_INVALID', 'the refresh token is not valid; log in again')
+  }
+  const found = {
+    ok: true,
+    familyId: auth.family.id,
+    subject: auth.family.subject,
+    generation: auth.generation,
+  } as const
+  if (auth.generation === auth.family.generation) return found
+  const outcome = await writeWithRetry<RefreshResult | null>(
+    ctx.store,
+    auth.family,
+    (family) => {
+      const now = ctx.clock.now()
+      const ended = family.status !== 'active' || expiryAt(family, now, ctx.policy) !== null
+      if (ended || inGraceWindow(family, auth.generation, now, ctx.policy)) return { finish: () => null }
+      return planRefresh(ctx, family, auth.generation, NO_REQUEST)
+    },
+    () => null,
+    ctx.maxRetries,
+  )
+  return outcome === null || outcome.ok ? found : outcome
 }
 
 function planRefresh(

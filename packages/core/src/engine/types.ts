@@ -100,7 +100,11 @@ export interface Engine {
   issue(subject: string, options?: IssueOptions): Promise<TokenPair>
   /** Presents a refresh token: rotation, grace replay, or a typed refusal (reuse revokes the family). */
   refresh(token: string, options?: RefreshOptions): Promise<RefreshResult>
-  /** Authenticates a refresh token without using it (for logout and RFC 7009 revocation). */
+  /**
+   * Authenticates a refresh token without using it (for logout and RFC 7009 revocation). A
+   * rotated-away generation outside the grace window is reuse here too: the family is revoked
+   * (`reuse_detected`) and the answer is `ERR_REFRESH_TOKEN_REUSED`.
+   */
   inspectRefreshToken(token: string): Promise<InspectRefreshResult>
   /** Ends one family. */
   revoke(familyId: string, reason: RevocationReason): Promise<FamilyOpResult>

@@ -1,5 +1,5 @@
 import type { LifetimePolicy } from '../policy/policy.js'
-import { absoluteExpiryOf, assertTime, expiryAt, idleExpiry } from './lifetime.js'
+import { absoluteExpiryOf, assertTime, expiryAt, idleExpiry, inGraceWindow } from './lifetime.js'
 import type { Decide, Decision, FamilyEvent, FamilyRecord, RevocationReason } from './types.js'
 
 const REJECTED_REVOKED: Decision = Object.freeze({ type: 'rejected', reason: 'revoked' })
@@ -99,12 +99,7 @@ function decideRefresh(
       },
     }
   }
-  if (
-    generation === family.generation - 1 &&
-    family.rotatedAt !== null &&
-    now < family.rotatedAt + policy.reuseGrace &&
-    bindingMatches(family.rotatedBinding, event.binding, policy)
-  ) {
+  if (inGraceWindow(family, generation, now, policy) && bindingMatches(family.rotatedBinding, event.binding, policy)) {
     return { type: 'replayed', generation: family.generation }
   }
   return { type: 'reuse_detected', next: revoked(family, 'reuse_detected', now) }

@@ -7,6 +7,7 @@ export {
   expiryAt,
   idleExpiry,
   idleExpiryOf,
+  inGraceWindow,
   isFresh,
   isLive,
   revocationHorizon,

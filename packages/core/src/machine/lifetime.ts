@@ -66,6 +66,16 @@ export function sessionExpiry(family: Pick<FamilyRecord, 'expiresAt' | 'idleExpi
   return Math.min(family.expiresAt, family.idleExpiresAt)
 }
 
+/**
+ * Whether presenting `generation` at `now` falls inside the grace window: it is the generation
+ * just rotated away, and `now` is strictly before `rotatedAt + reuseGrace`. (Bindings are
+ * `decide`'s business; this is the time rule alone.) Any other older generation, at any time, is
+ * reuse.
+ */
+export function inGraceWindow(family: FamilyRecord, generation: number, now: number, policy: LifetimePolicy): boolean {
+  return generation === family.generation - 1 && family.rotatedAt !== null && now < family.rotatedAt + policy.reuseGrace
+}
+
 /** Freshness: whether a login at `authTime` is at most `maxAge` milliseconds old at `now`. */
 export function isFresh(authTime: number, now: number, maxAge: number): boolean {
   return now - authTime <= maxAge
