@@ -21,7 +21,7 @@ describe.concurrent('pnpm demo', () => {
       const run = await demo({ store: 'sqlite', adapter: 'fastify', dataDir, feed: true })
       expect(run.failures).toEqual([])
       expect(run.ok).toBe(true)
-      expect(run.text).toContain(`SQLite ${join(dataDir, 'auth.sqlite')} (created, migrated to schema v1)`)
+      expect(run.text).toContain(`SQLite ${join(dataDir, 'auth.sqlite')} (created, migrated to schema v2)`)
       for (let step = 1; step <= 8; step++) expect(run.text).toMatch(new RegExp(`^${step}\\. `, 'm'))
       for (const event of ['issued', 'rotated', 'replayed', 'reuse_detected', 'revoked']) {
         expect(run.text).toContain(`server event: ${event}`)
@@ -32,7 +32,7 @@ describe.concurrent('pnpm demo', () => {
 
       const again = await demo({ store: 'sqlite', adapter: 'fastify', dataDir, feed: true })
       expect(again.ok).toBe(true)
-      expect(again.text).toContain('(reused, schema v1, already migrated)')
+      expect(again.text).toContain('(reused, schema v2, already migrated)')
     } finally {
       rmSync(dataDir, { recursive: true, force: true })
     }

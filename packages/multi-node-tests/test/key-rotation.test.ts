@@ -26,7 +26,15 @@ const databaseUrl = serviceUrl('DATABASE_URL', 'key rotation on PostgreSQL')
 const ACCESS_TTL = 15 * 60_000
 const LEEWAY = 5_000
 const IDLE_TTL = 60 * 60_000
-const policy = { accessTtl: '15m', leeway: '5s', refreshIdleTtl: '1h', sessionMaxAge: '30d', reuseGrace: '10s' }
+const policy = {
+  accessTtl: '15m',
+  leeway: '5s',
+  refreshIdleTtl: '1h',
+  sessionMaxAge: '30d',
+  reuseGrace: '10s',
+  // Key rotation is the subject here, not grace binding: every node refreshes without one.
+  graceBinding: 'none',
+} as const
 
 function signingKey(kid: string, retiresAt?: number): SigningKeyInput {
   const { privateKey } = generateKeyPairSync('ed25519')

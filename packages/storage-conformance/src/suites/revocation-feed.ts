@@ -32,6 +32,9 @@ export interface RevocationFeedDriver {
   disconnect(name: string): Promise<number>
 }
 
+/** The binding every refresh of the suite presents, so it runs under any `graceBinding`. */
+const SUITE_BINDING = 'revocation-feed-suite'
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Polls `done` every 5 ms; throws after `timeoutMs`. */
@@ -58,12 +61,16 @@ export function revocationFeedSuite(driver: RevocationFeedDriver): void {
       if (way === 'revoke') expect((await a.engine.revoke(pair.familyId, 'admin')).ok).toBe(true)
       else if (way === 'revokeAll') expect((await a.engine.revokeAll(`user-${i}`)).revoked).toBe(1)
       else {
-        const rotated = await a.engine.refresh(pair.refreshToken)
+        const rotated = await a.engine.refresh(pair.refreshToken, { binding: SUITE_BINDING })
         expect(rotated.ok).toBe(true)
         // Reuse outside the grace window: replay generation 0 after a second rotation.
-        const again = rotated.ok ? await a.engine.refresh(rotated.pair.refreshToken) : rotated
+        const again = rotated.ok
+          ? await a.engine.refresh(rotated.pair.refreshToken, { binding: SUITE_BINDING })
+          : rotated
         expect(again.ok).toBe(true)
-        expect(await a.engine.refresh(pair.refreshToken)).toMatchObject({ code: 'ERR_REFRESH_TOKEN_REUSED' })
+        expect(await a.engine.refresh(pair.refreshToken, { binding: SUITE_BINDING })).toMatchObject({
+          code: 'ERR_REFRESH_TOKEN_REUSED',
+        })
       }
       await until('B to refuse', async () => (await b.engine.verifyAccess(pair.accessToken)).ok === false, 2_000)
       latencies.push(performance.now() - start)
