@@ -248,6 +248,27 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'a refused refresh says why the family ended (revocation_reason), only for an authentic token',
+    transports: BOTH,
+    async run(ctx) {
+      const alice = await ctx.login('alice')
+      const phone = await ctx.login('alice')
+      // Logout-all from the phone ends the laptop's family too.
+      expect((await phone.call(`${PREFIX}/logout-all`, { method: 'POST' })).status).toBe(200)
+      const refused = await alice.refresh()
+      expectError(refused, 400, 'invalid_grant', 'ERR_REFRESH_TOKEN_REVOKED')
+      expect(refused.json?.revocation_reason).toBe('logout_all')
+      if (ctx.transport === 'bearer') {
+        const token = alice.refreshToken ?? ''
+        const at = token.lastIndexOf('.') + 1 // one character of the MAC changed
+        const forged = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`
+        const reply = await ctx.request(`${PREFIX}/refresh`, { json: { refresh_token: forged } })
+        expectError(reply, 400, 'invalid_grant', 'ERR_REFRESH_TOKEN_INVALID')
+        expect(reply.json).not.toHaveProperty('revocation_reason')
+      }
+    },
+  },
+  {
     name: 'grace replay: the previous generation inside the window gets the same successor',
     transports: BOTH,
     async run(ctx) {

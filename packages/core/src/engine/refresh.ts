@@ -140,6 +140,7 @@ function planRefresh(
               'this refresh token was already used; the session has been ended on every device',
             ),
             familyId: family.id,
+            revocationReason: 'reuse_detected',
           }
         },
       }
@@ -151,6 +152,7 @@ function planRefresh(
           return {
             ...failure('ERR_REFRESH_TOKEN_EXPIRED', 'the session has expired; log in again'),
             familyId: family.id,
+            revocationReason: 'expired',
           }
         },
       }
@@ -161,6 +163,7 @@ function planRefresh(
             finish: () => ({
               ...failure('ERR_REFRESH_TOKEN_REVOKED', 'the session has ended; log in again'),
               familyId: family.id,
+              ...(family.revocation === null ? {} : { revocationReason: family.revocation.reason }),
             }),
           }
         case 'unknown_generation':

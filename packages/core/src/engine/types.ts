@@ -48,6 +48,13 @@ export type RefreshResult =
   | (Failure<RefreshErrorCode> & {
       /** Set when the refused token named a real family (e.g. the one reuse just revoked). */
       readonly familyId?: string
+      /**
+       * Why the family ended, when the refusal is that it did (`ERR_REFRESH_TOKEN_REVOKED`,
+       * `_REUSED`, `_EXPIRED`): so a client can tell "you signed out on another device" from
+       * "your session was used from somewhere else". Only for a token whose MAC verified: a
+       * forged one learns nothing.
+       */
+      readonly revocationReason?: RevocationReason
     })
 
 /** Outcome of `engine.revoke` / `engine.reauthenticate`. */

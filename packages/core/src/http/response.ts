@@ -1,4 +1,5 @@
 import { type AuthErrorCode, isAuthError } from '../errors/index.js'
+import type { RevocationReason } from '../machine/types.js'
 import { quoteHeaderValue, toHttpError } from './errors-to-http.js'
 import type { AuthResponse } from './types.js'
 
@@ -33,6 +34,8 @@ export interface ErrorDetails {
   readonly cookies?: readonly string[] | undefined
   /** Extra headers (`Allow` for 405). */
   readonly headers?: Record<string, string> | undefined
+  /** Why the family ended (a refused refresh of a MAC-verified token): the body's `revocation_reason`. */
+  readonly revocationReason?: RevocationReason | undefined
 }
 
 /**
@@ -54,6 +57,7 @@ export function failureResponse(code: AuthErrorCode, description: string, detail
   if (mapped.retryAfter !== undefined) headers['retry-after'] = String(mapped.retryAfter)
   const body: Record<string, unknown> = { error: mapped.error, error_description: description, code }
   if (code === 'ERR_AUTH_STALE' && details.maxAge !== undefined) body.max_age = details.maxAge
+  if (details.revocationReason !== undefined) body.revocation_reason = details.revocationReason
   return jsonResponse(mapped.status, body, { headers, cookies: details.cookies ?? [] })
 }
 

@@ -144,7 +144,13 @@ async function refresh(ctx: HttpContext, request: AuthRequest): Promise<AuthResp
   if (!isTokenSyntax(token)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed', dead)
 
   const result = await ctx.engine.refresh(token, { binding: ctx.bindingFor(request), meta: requestMeta(request) })
-  if (!result.ok) return fail(ctx, result.code, result.message, deadCredentials(result.code) ? dead : [])
+  if (!result.ok) {
+    return failureResponse(result.code, result.message, {
+      realm: ctx.realm,
+      cookies: deadCredentials(result.code) ? dead : [],
+      revocationReason: result.revocationReason,
+    })
+  }
   return tokenResponse(ctx, result.pair, csrf)
 }
 
