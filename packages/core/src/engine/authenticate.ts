@@ -5,11 +5,24 @@ import type { EngineContext } from './options.js'
 
 /** A refresh token proven to come from us, with the family as stored right now. */
 export type Authenticated =
-  | { readonly ok: true; readonly family: FamilyRecord; readonly generation: number }
+  | {
+      readonly ok: true
+      readonly family: FamilyRecord
+      readonly generation: number
+      /**
+       * The token's MAC key is retired (not compromised, within `retiredAt + sessionMaxAge`): the
+       * token is authentic, but it may only be used to detect reuse, never to rotate or replay.
+       */
+      readonly retiredKey: boolean
+    }
   | Failure<RefreshErrorCode>
 
 const invalid = (): Failure<RefreshErrorCode> =>
   failure('ERR_REFRESH_TOKEN_INVALID', 'the refresh token is not valid; log in again')
+
+/** A token under a retired MAC key may detect reuse, but never rotates or replays. */
+export const keyRetired = (): Failure<RefreshErrorCode> =>
+  failure('ERR_REFRESH_TOKEN_KEY_RETIRED', 'the refresh token was issued under a retired key; log in again')
 
 /**
  * Proves a refresh token authentic before anything acts on it: parse, find its MAC key, read the
@@ -24,14 +37,21 @@ export async function authenticateRefreshToken(ctx: EngineContext, token: unknow
   const parsedResult = parseRefreshToken(token)
   if (!parsedResult.ok) return parsedResult
   const parsed = parsedResult.token
-  const key = ctx.keyRing.refreshKey(parsed.kid, ctx.clock.now())
+  const now = ctx.clock.now()
+  const key = ctx.keyRing.refreshKey(parsed.kid, now)
+  let secret: Uint8Array
   switch (key.status) {
     case 'ok':
+      secret = key.secret
       break
     case 'unknown':
       return invalid()
     case 'retired':
-      return failure('ERR_REFRESH_TOKEN_KEY_RETIRED', 'the refresh token was issued under a retired key; log in again')
+      // A routinely retired key still verifies, for reuse detection, as long as a family it
+      // signed can live; a compromised one (no secret) verifies nothing.
+      if (key.secret === undefined || now >= key.retiredAt + ctx.policy.sessionMaxAge) return keyRetired()
+      secret = key.secret
+      break
     default: {
       const _never: never = key
       return _never
@@ -39,6 +59,6 @@ export async function authenticateRefreshToken(ctx: EngineContext, token: unknow
   }
   const family = await ctx.store.get(parsed.familyId)
   if (family === null) return invalid()
-  if (!(await verifyRefreshToken(parsed, key.secret, family.nonce))) return invalid()
-  return { ok: true, family, generation: parsed.generation }
+  if (!(await verifyRefreshToken(parsed, secret, family.nonce))) return invalid()
+  return { ok: true, family, generation: parsed.generation, retiredKey: key.status === 'retired' }
 }

@@ -2,7 +2,7 @@ import { failure } from '../errors/index.js'
 import { decide } from '../machine/decide.js'
 import { expiryAt, inGraceWindow } from '../machine/lifetime.js'
 import type { FamilyMeta, FamilyRecord } from '../machine/types.js'
-import { authenticateRefreshToken } from './authenticate.js'
+import { type Authenticated, authenticateRefreshToken, keyRetired } from './authenticate.js'
 import { type Plan, writeWithRetry } from './cas-retry.js'
 import type { EngineContext } from './options.js'
 import { tokenPair } from './pair.js'
@@ -31,6 +31,11 @@ export interface RefreshRequest {
 export async function refresh(ctx: EngineContext, token: unknown, request: RefreshRequest): Promise<RefreshResult> {
   const auth = await authenticateRefreshToken(ctx, token)
   if (!auth.ok) return auth
+  if (auth.retiredKey) {
+    // Only reuse detection: a retired key never rotates or replays.
+    const reuse = await staleOutsideWindow(ctx, auth)
+    return reuse !== null && !reuse.ok ? reuse : keyRetired()
+  }
   // Under a binding policy, a rotation must record who rotated: a refresh of the current
   // generation without a binding value is refused before anything is decided (nothing rotates,
   // nothing is revoked). A previous generation without one goes on to `decide`, where it matches
@@ -69,8 +74,23 @@ export async function inspect(ctx: EngineContext, token: unknown): Promise<Inspe
     subject: auth.family.subject,
     generation: auth.generation,
   } as const
-  if (auth.generation === auth.family.generation) return found
-  const outcome = await writeWithRetry<RefreshResult | null>(
+  const outcome = await staleOutsideWindow(ctx, auth)
+  if (outcome !== null && !outcome.ok) return outcome
+  return auth.retiredKey ? keyRetired() : found
+}
+
+/**
+ * Reuse detection on its own: when the authenticated generation is older than the family's and
+ * outside the grace window (of an active, unexpired family), the family is revoked as
+ * `reuse_detected` with the alarm, and the result is that refusal; otherwise nothing is written
+ * and the result is null.
+ */
+async function staleOutsideWindow(
+  ctx: EngineContext,
+  auth: Extract<Authenticated, { ok: true }>,
+): Promise<RefreshResult | null> {
+  if (auth.generation >= auth.family.generation) return null
+  return writeWithRetry<RefreshResult | null>(
     ctx.store,
     auth.family,
     (family) => {
@@ -82,7 +102,6 @@ export async function inspect(ctx: EngineContext, token: unknown): Promise<Inspe
     () => null,
     ctx.maxRetries,
   )
-  return outcome === null || outcome.ok ? found : outcome
 }
 
 function planRefresh(

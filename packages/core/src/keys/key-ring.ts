@@ -76,11 +76,15 @@ export function createKeyRing(input: KeyRingInput): KeyRing {
     invalid(`the active signing key "${active.kid}" cannot have retiresAt: make another key active first`)
   }
 
-  const refreshByKid = new Map<string, { secret: Uint8Array; retiresAt: number | undefined }>()
+  const refreshByKid = new Map<string, { secret: Uint8Array; retiresAt: number | undefined; compromised: boolean }>()
   for (const keyInput of input.refresh) {
     validateRefreshKey(keyInput)
     if (refreshByKid.has(keyInput.kid)) invalid(`duplicate refresh kid "${keyInput.kid}"`)
-    refreshByKid.set(keyInput.kid, { secret: Uint8Array.from(keyInput.secret), retiresAt: keyInput.retiresAt })
+    refreshByKid.set(keyInput.kid, {
+      secret: Uint8Array.from(keyInput.secret),
+      retiresAt: keyInput.retiresAt,
+      compromised: keyInput.compromised === true,
+    })
   }
   const activeRefresh = activeRefreshKid === undefined ? undefined : refreshByKid.get(activeRefreshKid)
   if (!activeRefresh || activeRefreshKid === undefined) {
@@ -105,7 +109,11 @@ export function createKeyRing(input: KeyRingInput): KeyRing {
     refreshKey(kid: string, now: number) {
       const key = refreshByKid.get(kid)
       if (!key) return { status: 'unknown' as const }
-      if (key.retiresAt !== undefined && key.retiresAt <= now) return { status: 'retired' as const }
+      if (key.retiresAt !== undefined && key.retiresAt <= now) {
+        return key.compromised
+          ? { status: 'retired' as const, retiredAt: key.retiresAt }
+          : { status: 'retired' as const, retiredAt: key.retiresAt, secret: key.secret }
+      }
       return { status: 'ok' as const, secret: key.secret }
     },
     jwks(now: number): JWKS {
@@ -129,6 +137,12 @@ function validateRefreshKey(keyInput: RefreshKeyInput): void {
     invalid(`refresh key "${keyInput.kid}": secret must be at least ${MIN_SECRET_BYTES} bytes`)
   }
   validateRetiresAt(keyInput.retiresAt, `refresh key "${keyInput.kid}"`)
+  if (keyInput.compromised !== undefined && typeof keyInput.compromised !== 'boolean') {
+    invalid(`refresh key "${keyInput.kid}": compromised must be true or false`)
+  }
+  if (keyInput.compromised === true && keyInput.retiresAt === undefined) {
+    invalid(`refresh key "${keyInput.kid}": a compromised key needs retiresAt (now, usually) and another active key`)
+  }
 }
 
 function validateRetiresAt(retiresAt: unknown, what: string): void {

@@ -22,8 +22,18 @@ export interface SigningKeyInput {
 export interface RefreshKeyInput {
   readonly kid: string
   readonly secret: Uint8Array
-  /** After this instant (epoch ms) tokens under this key are refused (`ERR_REFRESH_TOKEN_KEY_RETIRED`). */
+  /**
+   * After this instant (epoch ms) the key no longer rotates or replays: a current token under it
+   * is refused (`ERR_REFRESH_TOKEN_KEY_RETIRED`). It still verifies (never signs) for reuse
+   * detection until `retiresAt + sessionMaxAge`, so an authentic rotated-away token under it still
+   * revokes its family. A key removed from the ring, or marked `compromised`, verifies nothing.
+   */
   readonly retiresAt?: number
+  /**
+   * The key leaked: tokens under it are refused at once, with no reuse detection (a forger could
+   * otherwise revoke families). Requires `retiresAt`. See docs/operations.md, "Key compromise".
+   */
+  readonly compromised?: boolean
 }
 
 /**
@@ -80,12 +90,17 @@ export interface KeyRing {
   readonly activeRefreshKid: string
   /**
    * The refresh MAC key for `kid` at time `now` (epoch ms): `'unknown'` if no such key,
-   * `'retired'` if it retired at or before `now`.
+   * `'retired'` if it retired at or before `now` (`retiredAt`). A retired key that is not
+   * compromised still gives its `secret`, for reuse detection only: the engine never rotates or
+   * replays under it, and stops using it at `retiredAt + sessionMaxAge`.
    */
   refreshKey(
     kid: string,
     now: number,
-  ): { readonly status: 'ok'; readonly secret: Uint8Array } | { readonly status: 'unknown' | 'retired' }
+  ):
+    | { readonly status: 'ok'; readonly secret: Uint8Array }
+    | { readonly status: 'retired'; readonly retiredAt: number; readonly secret?: Uint8Array }
+    | { readonly status: 'unknown' }
   /** Every signing key of the ring, retired or not (the codec checks `retiresAt` per verify). */
   readonly signingKeys: readonly SigningKey[]
   /**
