@@ -28,6 +28,29 @@ export function isDuplicateKey(dialect: SqlDialect, error: unknown): boolean {
   }
 }
 
+/**
+ * True when `error` is the database giving up a write because another transaction got there
+ * first: PostgreSQL serialization_failure (40001, at REPEATABLE READ and SERIALIZABLE) and
+ * deadlock_detected (40P01), MySQL/MariaDB ER_LOCK_DEADLOCK (1213). For a compare-and-set that is
+ * exactly a lost race: the caller re-reads and decides again.
+ */
+export function isSerializationFailure(dialect: SqlDialect, error: unknown): boolean {
+  const e = asDriverError(error)
+  if (e === undefined) return false
+  switch (dialect) {
+    case 'postgres':
+      return e.code === '40001' || e.code === '40P01'
+    case 'mysql':
+      return e.errno === 1213 || e.code === 'ER_LOCK_DEADLOCK'
+    case 'sqlite':
+      return false // one writer at a time: SQLite has no serialization failures to map
+    default: {
+      const _never: never = dialect
+      return _never
+    }
+  }
+}
+
 /** True when `error` says the table is missing: `migrate()` has not run against this database. */
 function isMissingTable(error: DriverError): boolean {
   return (

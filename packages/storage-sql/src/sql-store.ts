@@ -3,7 +3,7 @@ import { AuthError } from '@auth/core'
 import { sql } from 'kysely'
 import type { AnyKysely, TableOptions } from './config.js'
 import { assertKysely, resolveTable, scoped } from './config.js'
-import { isDuplicateKey, toStorageError } from './errors.js'
+import { isDuplicateKey, isSerializationFailure, toStorageError } from './errors.js'
 import { decodeRow, encodeRow, isStorableKey } from './row.js'
 
 /** Options of {@link createSqlStore}. */
@@ -160,7 +160,21 @@ export function createSqlStore(options: SqlStoreOptions): SqlStore {
           // MySQL's PAD SPACE collations would let 'a ' match the row of 'a'; a binary comparison
           // (on top of the indexed one) makes the match exact.
           if (dialect === 'mysql') update = update.where(sql<boolean>`CAST(id AS BINARY) = CAST(${id} AS BINARY)`)
-          const result = await update.executeTakeFirst({ signal })
+          // Above READ COMMITTED the database may abort the statement because of a concurrent
+          // writer (PostgreSQL 40001/40P01, MySQL 1213), even of another row (SERIALIZABLE's
+          // predicate locks give false positives). The statement is one conditional write, so
+          // running it again is safe: if the version moved meanwhile it matches nothing and the
+          // read below says conflict. It runs again, after a short random pause, until it is
+          // carried out or the call's deadline (timeoutMs) ends it.
+          let result: Awaited<ReturnType<typeof update.executeTakeFirst>> | undefined
+          for (let attempt = 1; result === undefined; attempt++) {
+            try {
+              result = await update.executeTakeFirst({ signal })
+            } catch (error) {
+              if (!isSerializationFailure(dialect, error)) throw error
+              await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)))
+            }
+          }
           if (result.numUpdatedRows === 1n) return { ok: true }
           if (result.numUpdatedRows !== 0n) {
             throw new AuthError('ERR_STORAGE_CORRUPT', `storage-sql: ${label} holds more than one row for one id`)
