@@ -55,6 +55,8 @@ export function failureResponse(code: AuthErrorCode, description: string, detail
     headers['www-authenticate'] = challenge
   }
   if (mapped.retryAfter !== undefined) headers['retry-after'] = String(mapped.retryAfter)
+  // The rest of an oversized body is not read: the connection cannot be reused, so say so.
+  if (code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close'
   const body: Record<string, unknown> = { error: mapped.error, error_description: description, code }
   if (code === 'ERR_AUTH_STALE' && details.maxAge !== undefined) body.max_age = details.maxAge
   if (details.revocationReason !== undefined) body.revocation_reason = details.revocationReason
