@@ -1,6 +1,6 @@
 import { createPublicKey, verify } from 'node:crypto'
 import { createEngine } from '@auth/core'
-import type { Transport } from '@auth/core/http'
+import { CSRF_HEADER, type Transport } from '@auth/core/http'
 import { createMemoryStore } from '@auth/storage-memory'
 import { expect } from 'vitest'
 import type { Reply } from './client.js'
@@ -266,6 +266,42 @@ export const SCENARIOS: readonly Scenario[] = [
         expectError(reply, 400, 'invalid_grant', 'ERR_REFRESH_TOKEN_INVALID')
         expect(reply.json).not.toHaveProperty('revocation_reason')
       }
+    },
+  },
+  {
+    name: 'cookie mode: two cookies with one of our names, or a cross-site request, are refused with ERR_CSRF',
+    transports: ['cookie'],
+    async run(ctx) {
+      const alice = await ctx.login('alice')
+      const real = alice.jar.header('/me')
+      // A planted CSRF cookie before the real ones, and a header that echoes it.
+      const planted = await ctx.request(`${PREFIX}/logout-all`, {
+        method: 'POST',
+        headers: { cookie: `csrf_token=evil; ${real}`, [CSRF_HEADER]: 'evil' },
+      })
+      expectError(planted, 403, 'access_denied', 'ERR_CSRF')
+      expect(planted.json?.error_description).toMatch(/two cookies named csrf_token/)
+      // A planted access cookie, even on a safe method.
+      const twoAccess = await ctx.request('/me', { headers: { cookie: `access_token=planted; ${real}` } })
+      expectError(twoAccess, 403, 'access_denied', 'ERR_CSRF')
+      // The browser says the request is cross-site: refused although the CSRF header is right.
+      const crossSite = await alice.call(`${PREFIX}/logout-all`, {
+        method: 'POST',
+        headers: { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
+      })
+      expectError(crossSite, 403, 'access_denied', 'ERR_CSRF')
+      const sameSite = await alice.call(`${PREFIX}/logout-all`, {
+        method: 'POST',
+        headers: { 'sec-fetch-site': 'same-site', origin: 'https://other.example.test' },
+      })
+      expectError(sameSite, 403, 'access_denied', 'ERR_CSRF')
+      // Nothing was revoked; the honest same-origin request still works.
+      expect((await alice.call('/me')).status).toBe(200)
+      const honest = await alice.call(`${PREFIX}/logout-all`, {
+        method: 'POST',
+        headers: { 'sec-fetch-site': 'same-origin' },
+      })
+      expect(honest.status, honest.text).toBe(200)
     },
   },
   {

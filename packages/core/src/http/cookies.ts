@@ -145,13 +145,36 @@ const MAX_COOKIE_HEADER = 16 * 1024
  * Parses a `Cookie` header into a name -> value lookup (the first cookie of a name wins).
  * A header over 16 KiB is treated as carrying no cookies.
  */
-export function readCookies(header: string | null | undefined): ReadonlyMap<string, string> {
-  const cookies = new Map<string, string>()
+export function readCookies(header: string | null | undefined): RequestCookies {
+  const cookies = new Map<string, string>() as Map<string, string> & { duplicates: ReadonlySet<string> }
+  cookies.duplicates = NO_DUPLICATES
   if (!header || header.length > MAX_COOKIE_HEADER) return cookies
   const parsed = parseCookie(header)
   for (const name of Object.keys(parsed)) {
     const value = parsed[name]
     if (value !== undefined) cookies.set(name, value)
   }
+  // The parser keeps the first of two cookies with one name; which one a browser sends first is
+  // not ours to choose (a sibling subdomain can plant one), so duplicates are reported instead.
+  let seen: Set<string> | undefined
+  let duplicates: Set<string> | undefined
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=')
+    const name = (eq < 0 ? pair : pair.slice(0, eq)).trim()
+    if (name === '') continue
+    seen ??= new Set()
+    if (!seen.has(name)) {
+      seen.add(name)
+      continue
+    }
+    duplicates ??= new Set()
+    duplicates.add(name)
+  }
+  if (duplicates !== undefined) cookies.duplicates = duplicates
   return cookies
 }
+
+const NO_DUPLICATES: ReadonlySet<string> = new Set()
+
+/** The cookies of a request, first value per name, and the names that came more than once. */
+export type RequestCookies = ReadonlyMap<string, string> & { readonly duplicates: ReadonlySet<string> }

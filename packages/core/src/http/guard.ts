@@ -2,7 +2,7 @@ import { AuthError, type AuthErrorCode, isAuthError } from '../errors/index.js'
 import { parseDuration } from '../policy/policy.js'
 import type { AccessClaims } from '../tokens/types.js'
 import { type Body, peekParsedBody } from './body.js'
-import { readCookies } from './cookies.js'
+import { type RequestCookies, readCookies } from './cookies.js'
 import { CSRF_HEADER, csrfMatches, isUnsafeMethod } from './csrf.js'
 import { extractAccessToken } from './extract.js'
 import type { HttpContext } from './options.js'
@@ -14,10 +14,41 @@ import { type AuthRequest, type GuardOptions, type GuardResult, TOKEN_LOCATIONS,
  * unsafe method the `x-csrf-token` header must equal the CSRF cookie. Returns the failure
  * response, or null when the request passes.
  */
-export function checkCsrf(ctx: HttpContext, request: AuthRequest, cookies: ReadonlyMap<string, string>) {
+export function checkCsrf(ctx: HttpContext, request: AuthRequest, cookies: RequestCookies) {
+  const duplicate = duplicateCookie(ctx, cookies)
+  if (duplicate) return duplicate
   if (!isUnsafeMethod(request.method)) return null
+  // OWASP's defence in depth beside the double-submit token: a browser says where a request
+  // comes from; a cross-site one (or same-site from an origin not trusted) is refused.
+  const site = request.headers.get('sec-fetch-site')
+  const origin = request.headers.get('origin')
+  if (site === 'cross-site') return fail(ctx, 'ERR_CSRF', 'a cross-site request cannot use the session cookies')
+  if (site === 'same-site' && (origin == null || !ctx.trustedOrigins.has(origin))) {
+    return fail(
+      ctx,
+      'ERR_CSRF',
+      'a same-site request from an origin not in trustedOrigins cannot use the session cookies',
+    )
+  }
+  if (site == null && origin != null && ctx.trustedOrigins.size > 0 && !ctx.trustedOrigins.has(origin)) {
+    return fail(ctx, 'ERR_CSRF', 'a request from an origin not in trustedOrigins cannot use the session cookies')
+  }
   if (csrfMatches(cookies.get(ctx.cookies.csrf.name), request.headers.get(CSRF_HEADER))) return null
   return fail(ctx, 'ERR_CSRF', `the ${CSRF_HEADER} header is missing or does not match the CSRF cookie`)
+}
+
+/**
+ * Two cookies with one of our names: one of them was planted (by a sibling subdomain when
+ * `cookies.domain` is set), and a server cannot tell which. Refused with ERR_CSRF, on any method.
+ */
+export function duplicateCookie(ctx: HttpContext, cookies: RequestCookies) {
+  if (cookies.duplicates.size === 0) return null
+  for (const spec of [ctx.cookies.access, ctx.cookies.refresh, ctx.cookies.csrf]) {
+    if (cookies.duplicates.has(spec.name)) {
+      return fail(ctx, 'ERR_CSRF', `the request carries two cookies named ${spec.name}; refusing both`)
+    }
+  }
+  return null
 }
 
 /**
@@ -67,7 +98,7 @@ export async function authenticateRequest<T extends object>(
   }
 }
 
-const EMPTY_COOKIES: ReadonlyMap<string, string> = new Map()
+const EMPTY_COOKIES: RequestCookies = readCookies(null)
 
 function fail(ctx: HttpContext, code: AuthErrorCode, message: string) {
   return { ok: false as const, code, response: failureResponse(code, message, { realm: ctx.realm }) }

@@ -48,6 +48,13 @@ export interface AuthHttpOptions {
    */
   readonly clientIds?: readonly string[]
   /**
+   * Cookie mode: origins (`https://app.example.com`) whose pages may use the session cookies from
+   * another site of the same registrable domain. A browser's `Sec-Fetch-Site: cross-site` is always
+   * refused on unsafe methods, `same-site` only accepted from these, and when set, an `Origin`
+   * header outside them is refused too. Default: none.
+   */
+  readonly trustedOrigins?: readonly string[]
+  /**
    * The source of time (epoch ms) for `expires_in` and cookie `Max-Age`. Default: the engine's
    * clock (`engine.clock`), so one injected clock serves both.
    */
@@ -70,6 +77,7 @@ export interface HttpContext {
   readonly bodyLimit: number
   readonly realm: string
   readonly clientIds: ReadonlySet<string> | null
+  readonly trustedOrigins: ReadonlySet<string>
   readonly clock: Clock
   readonly onError: ((error: unknown) => void) | undefined
   /** The presenter's binding under `policy.graceBinding` (null when it offers none). */
@@ -130,6 +138,10 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
     }
     clientIds = new Set(ids)
   }
+  const trusted = options.trustedOrigins ?? []
+  if (!Array.isArray(trusted) || trusted.some((o) => typeof o !== 'string' || !isOrigin(o))) {
+    bad('trustedOrigins must be a list of origins such as https://app.example.com (scheme, host, port; no path)')
+  }
   const clock = options.clock ?? engine.clock ?? systemClock
   if (typeof clock?.now !== 'function') bad('clock must have a now() method')
   if (options.onError !== undefined && typeof options.onError !== 'function') bad('onError must be a function')
@@ -143,9 +155,18 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
     bodyLimit,
     realm,
     clientIds,
+    trustedOrigins: new Set(trusted),
     clock,
     onError: options.onError,
     bindingFor: bindingFunction(engine, bad),
+  }
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value
+  } catch {
+    return false
   }
 }
 
