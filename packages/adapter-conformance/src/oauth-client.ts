@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 import { expect } from 'vitest'
-import { PREFIX, type SuiteContext } from './suite.js'
+import { AUDIENCE, ISSUER, PREFIX, type SuiteContext } from './suite.js'
 
 /**
  * A standard OAuth 2.0 client we did not write (oauth4webapi, strict about RFC 6749/7009)
@@ -29,6 +29,32 @@ export async function runOAuthClient(ctx: SuiteContext): Promise<void> {
   expect(first.refresh_token).toBeTypeOf('string')
   expect(first.refresh_token).not.toBe(alice.refreshToken)
   expect((await ctx.request('/me', { bearer: first.access_token })).status).toBe(200)
+
+  // RFC 9068: a strict resource-server validator accepts our access tokens against our JWKS (it
+  // needs the client_id claim, among others), and refuses one for another audience.
+  const resourceServerView: oauth.AuthorizationServer = { issuer: ISSUER, jwks_uri: `${ctx.url}${PREFIX}/jwks` }
+  // The suite's clock is a manual one: tell the validator how far it is from the real one.
+  const validateOptions = {
+    ...options,
+    [oauth.clockSkew]: Math.round((ctx.clock.now() - Date.now()) / 1000),
+  }
+  const presented = (token: string) => new Request(`${ctx.url}/me`, { headers: { authorization: `Bearer ${token}` } })
+  const validated = await oauth.validateJwtAccessToken(
+    resourceServerView,
+    presented(first.access_token),
+    AUDIENCE,
+    validateOptions,
+  )
+  expect(validated).toMatchObject({ iss: ISSUER, sub: 'alice', aud: AUDIENCE })
+  expect(validated.client_id).toBeTypeOf('string')
+  await expect(
+    oauth.validateJwtAccessToken(
+      resourceServerView,
+      presented(first.access_token),
+      'https://another.api',
+      validateOptions,
+    ),
+  ).rejects.toThrow()
 
   const second = await grant(first.refresh_token as string)
   expect((await ctx.request('/me', { bearer: second.access_token })).json?.sub).toBe('alice')

@@ -14,6 +14,7 @@ export {
   type FamilyOpResult,
   type FamilyStore,
   type FamilySummary,
+  type InspectOptions,
   type InspectRefreshResult,
   type IssueOptions,
   type RefreshOptions,

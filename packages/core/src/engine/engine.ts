@@ -7,7 +7,7 @@ import { generateFamilyId, generateNonce } from '../tokens/refresh-token.js'
 import type { VerifyAccessResult } from '../tokens/types.js'
 import { checkAppClaims, checkMeta, checkStoredClaims, checkSubject } from './claims.js'
 import { familyOp, revokeFamily } from './family-ops.js'
-import { type EngineContext, resolveEngineOptions } from './options.js'
+import { type EngineContext, isClientId, resolveEngineOptions } from './options.js'
 import { tokenPair } from './pair.js'
 import { inspect, refresh } from './refresh.js'
 import { toSummary } from './summary.js'
@@ -56,7 +56,11 @@ export function createEngine(options: EngineOptions): Engine {
       checkSubject(subject)
       const claims = checkStoredClaims(issueOptions.claims, ctx.maxClaimsBytes)
       const meta = checkMeta(issueOptions.meta, 'issue')
-      return issue(ctx, subject, claims, meta)
+      const clientId = issueOptions.clientId
+      if (clientId !== undefined && !isClientId(clientId)) {
+        throw new AuthError('ERR_CONFIG_INVALID', 'issue: clientId must be 1 to 255 characters')
+      }
+      return issue(ctx, subject, claims, meta, clientId ?? null)
     },
 
     async refresh(token, refreshOptions = {}) {
@@ -66,10 +70,10 @@ export function createEngine(options: EngineOptions): Engine {
       }
       const claims = checkAppClaims(refreshOptions.claims, 'refresh')
       const meta = checkMeta(refreshOptions.meta, 'refresh')
-      return refresh(ctx, token, { binding, meta, claims })
+      return refresh(ctx, token, { binding, meta, claims, clientId: refreshOptions.clientId })
     },
 
-    inspectRefreshToken: (token) => inspect(ctx, token),
+    inspectRefreshToken: (token, inspectOptions) => inspect(ctx, token, inspectOptions?.clientId),
 
     async revoke(familyId, reason) {
       checkReason(reason)
@@ -142,6 +146,7 @@ async function issue(
   subject: string,
   claims: Readonly<Record<string, unknown>>,
   meta: FamilyRecord['meta'] | undefined,
+  clientId: string | null,
 ): Promise<TokenPair> {
   for (let attempt = 0; attempt <= ctx.maxRetries; attempt++) {
     const now = ctx.clock.now()
@@ -151,6 +156,7 @@ async function issue(
       now,
       nonce: generateNonce(ctx.random),
       claims,
+      clientId,
       policy: ctx.policy,
       ...(meta === undefined ? {} : { meta }),
     })

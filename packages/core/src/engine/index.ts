@@ -6,6 +6,7 @@ export type {
   EngineOptions,
   FamilyOpResult,
   FamilySummary,
+  InspectOptions,
   InspectRefreshResult,
   IssueOptions,
   RefreshOptions,

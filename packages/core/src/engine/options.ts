@@ -23,6 +23,8 @@ export interface EngineContext extends PairContext {
   readonly maxRetries: number
   /** `EngineOptions.maxClaimsBytes`, resolved. */
   readonly maxClaimsBytes: number
+  /** `EngineOptions.defaultClientId`, resolved (default: the issuer). */
+  readonly defaultClientId: string
   /** `EngineOptions.revocations`: the set `verifyAccess` checks (opt-in). */
   readonly revocations: RevokedFamilies | undefined
 }
@@ -49,6 +51,8 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
   if (options.claims !== undefined && typeof options.claims !== 'function') bad('claims must be a function')
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES
   if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) bad('maxRetries must be a non-negative integer')
+  const defaultClientId = options.defaultClientId ?? issuer
+  if (!isClientId(defaultClientId)) bad('defaultClientId must be 1 to 255 characters')
   const maxClaimsBytes = options.maxClaimsBytes ?? DEFAULT_MAX_CLAIMS_BYTES
   if (!Number.isSafeInteger(maxClaimsBytes) || maxClaimsBytes < 2) bad('maxClaimsBytes must be a positive integer')
   const cache = options.accessTokenCache
@@ -82,6 +86,7 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
     revocations,
     maxRetries,
     maxClaimsBytes,
+    defaultClientId,
     policy,
     keyRing,
     codec,
@@ -102,6 +107,11 @@ function resolveKeys(options: EngineOptions, bad: (message: string) => never): K
   if (keys === undefined) return bad('give keys (production) or secret (quick start)')
   if (keys === null || typeof keys !== 'object') return bad('keys must be a key ring or a KeyRingInput')
   return isKeyRing(keys) ? keys : createKeyRing(keys)
+}
+
+/** A client id as the record and the `client_id` claim hold it: 1 to 255 characters. */
+export function isClientId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 255
 }
 
 function isKeyRing(keys: KeyRingInput | KeyRing): keys is KeyRing {

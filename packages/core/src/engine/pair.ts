@@ -21,6 +21,8 @@ export interface PairContext {
   readonly audience: string | string[]
   readonly policy: LifetimePolicy
   readonly random: RandomReader
+  /** The `client_id` claim of a family bound to no client. */
+  readonly defaultClientId: string
   /** `EngineOptions.claims`: the app's claims for every access token. */
   readonly claimsLoader:
     | ((family: FamilySummary) => Record<string, unknown> | Promise<Record<string, unknown>>)
@@ -76,6 +78,7 @@ export async function accessTokenFor(
     jti: randomId(ctx.random),
     sid: family.id,
     auth_time: Math.floor(family.authTime / 1000),
+    client_id: family.clientId ?? ctx.defaultClientId,
   }
   return { token: await ctx.codec.sign(claims), expiresAt: exp * 1000 }
 }

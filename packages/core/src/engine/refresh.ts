@@ -22,6 +22,8 @@ export interface RefreshRequest {
   readonly binding: string | null
   readonly meta: FamilyMeta | undefined
   readonly claims: Readonly<Record<string, unknown>>
+  /** The presenting client, when the caller knows it. */
+  readonly clientId?: string | undefined
 }
 
 /**
@@ -31,6 +33,7 @@ export interface RefreshRequest {
 export async function refresh(ctx: EngineContext, token: unknown, request: RefreshRequest): Promise<RefreshResult> {
   const auth = await authenticateRefreshToken(ctx, token)
   if (!auth.ok) return auth
+  if (otherClient(auth.family, request.clientId)) return NOT_THIS_CLIENT()
   if (auth.retiredKey) {
     // Only reuse detection: a retired key never rotates or replays.
     const reuse = await staleOutsideWindow(ctx, auth)
@@ -54,6 +57,16 @@ export async function refresh(ctx: EngineContext, token: unknown, request: Refre
 
 const NO_REQUEST: RefreshRequest = { binding: null, meta: undefined, claims: {} }
 
+/** RFC 6749 §6: a refresh token is bound to the client it was issued to; another client's presentation is refused (nothing is revoked). */
+function otherClient(family: FamilyRecord, clientId: string | undefined): boolean {
+  return clientId !== undefined && family.clientId !== null && family.clientId !== clientId
+}
+
+const NOT_THIS_CLIENT = () => ({
+  ...failure('ERR_REFRESH_TOKEN_INVALID', 'the refresh token was not issued to this client'),
+  otherClient: true as const,
+})
+
 /**
  * `engine.inspectRefreshToken`: which family an authentic refresh token belongs to, for logout
  * and RFC 7009 revocation. A rotated-away generation outside the grace window is reuse whichever
@@ -61,9 +74,14 @@ const NO_REQUEST: RefreshRequest = { binding: null, meta: undefined, claims: {} 
  * answer is `ERR_REFRESH_TOKEN_REUSED`. A family already revoked or expired is left to the caller
  * (logging out of an ended session succeeds).
  */
-export async function inspect(ctx: EngineContext, token: unknown): Promise<InspectRefreshResult> {
+export async function inspect(
+  ctx: EngineContext,
+  token: unknown,
+  clientId: string | undefined,
+): Promise<InspectRefreshResult> {
   const auth = await authenticateRefreshToken(ctx, token)
   if (!auth.ok) return auth
+  if (otherClient(auth.family, clientId)) return NOT_THIS_CLIENT()
   // A generation the family never reached was never handed out: refuse it as refresh does.
   if (auth.generation > auth.family.generation) {
     return failure('ERR_REFRESH_TOKEN_INVALID', 'the refresh token is not valid; log in again')

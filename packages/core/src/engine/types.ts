@@ -65,7 +65,10 @@ export type FamilyOpResult =
 /** Outcome of `engine.inspectRefreshToken`: which family an authentic refresh token belongs to. */
 export type InspectRefreshResult =
   | { readonly ok: true; readonly familyId: string; readonly subject: string; readonly generation: number }
-  | Failure<RefreshErrorCode>
+  | (Failure<RefreshErrorCode> & {
+      /** Set when the token is authentic but bound to another client than the one named (RFC 7009 §2.1). */
+      readonly otherClient?: true
+    })
 
 /** Options of `engine.issue`. */
 export interface IssueOptions {
@@ -77,6 +80,11 @@ export interface IssueOptions {
   readonly claims?: Record<string, unknown>
   /** Recorded with the family and shown in the session list (user agent, IP…). */
   readonly meta?: FamilyMeta
+  /**
+   * The OAuth client the family logs in through (RFC 6749 §6 binds a refresh token to its
+   * client): its `client_id` claim, and only this client may refresh or revoke it.
+   */
+  readonly clientId?: string
 }
 
 /** Options of `engine.refresh`. */
@@ -90,6 +98,14 @@ export interface RefreshOptions {
    * by name, and are not written back to the family. The `claims` loader wins over both.
    */
   readonly claims?: Record<string, unknown>
+  /** The presenting client: refused (`ERR_REFRESH_TOKEN_INVALID`) when the family is bound to another. */
+  readonly clientId?: string
+}
+
+/** Options of `engine.inspectRefreshToken`. */
+export interface InspectOptions {
+  /** The presenting client (RFC 7009 revocation): refused when the family is bound to another. */
+  readonly clientId?: string
 }
 
 /** Options of `engine.verifyAccess`. */
@@ -112,7 +128,7 @@ export interface Engine {
    * rotated-away generation outside the grace window is reuse here too: the family is revoked
    * (`reuse_detected`) and the answer is `ERR_REFRESH_TOKEN_REUSED`.
    */
-  inspectRefreshToken(token: string): Promise<InspectRefreshResult>
+  inspectRefreshToken(token: string, options?: InspectOptions): Promise<InspectRefreshResult>
   /** Ends one family. */
   revoke(familyId: string, reason: RevocationReason): Promise<FamilyOpResult>
   /** Ends every active family of `subject`; returns how many were revoked. */
@@ -165,6 +181,11 @@ export interface EngineOptions {
    * before it gives up with `AuthError('ERR_STORAGE_CONFLICT')`. Default 16.
    */
   readonly maxRetries?: number
+  /**
+   * The `client_id` claim (RFC 9068) of access tokens whose family logged in through no named
+   * client (`issue` without `clientId`). Default: the issuer, the first-party client.
+   */
+  readonly defaultClientId?: string
   /** The largest login claims a family keeps, in bytes of UTF-8 JSON. Default 2048 (an access cookie stays under the 4,096 bytes browsers keep). */
   readonly maxClaimsBytes?: number
   /**

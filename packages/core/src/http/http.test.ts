@@ -765,12 +765,48 @@ describe('createAuthHttp options', () => {
 
   it('refuses a client_id it was not configured with, and ignores client_id otherwise', async () => {
     const { http } = setup({ clientIds: ['spa'] })
-    const { body } = await login(http, 'alice')
+    const { response } = await http.login(request({ path: '/login' }), 'alice', { clientId: 'spa' })
+    const body = response.body as TokenBody
     const form = (clientId: string) =>
       `grant_type=refresh_token&refresh_token=${body.refresh_token}&client_id=${clientId}`
     const other = await handle(http, { path: '/auth/refresh', form: form('mallory') })
     expect(other.body).toMatchObject({ error: 'invalid_grant' })
     expect((await handle(http, { path: '/auth/refresh', form: form('spa') })).status).toBe(200)
+  })
+
+  it('with clientIds: a family is bound to its client (RFC 6749 §6); refresh and revoke need client_id and refuse another client (review finding 9)', async () => {
+    const { http, engine } = setup({ clientIds: ['spa', 'ios'] })
+    await expect(http.login(request({ path: '/login' }), 'alice')).rejects.toThrow(/pass the client.*\{ clientId \}/)
+    const { response, pair } = await http.login(request({ path: '/login' }), 'alice', { clientId: 'spa' })
+    const token = (response.body as TokenBody).refresh_token
+    // The client_id claim (RFC 9068) names the family's client.
+    const verified = await engine.verifyAccess(pair.accessToken)
+    expect(verified.ok && verified.claims.client_id).toBe('spa')
+    const refresh = (extra: string) =>
+      handle(http, { path: '/auth/refresh', form: `grant_type=refresh_token&refresh_token=${token}${extra}` })
+    expect(await refresh('')).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request', code: 'ERR_BAD_REQUEST' },
+    })
+    expect(await refresh('&client_id=ios')).toMatchObject({ status: 400, body: { code: 'ERR_REFRESH_TOKEN_INVALID' } })
+    // Another client's revoke is refused and revokes nothing.
+    const revoke = (clientId: string) =>
+      handle(http, { path: '/auth/revoke', form: `token=${token}&token_type_hint=refresh_token&client_id=${clientId}` })
+    expect(await revoke('ios')).toMatchObject({ status: 400, body: { code: 'ERR_REFRESH_TOKEN_INVALID' } })
+    expect((await engine.list('alice')).length).toBe(1)
+    // Its own client refreshes, and revokes.
+    expect((await refresh('&client_id=spa')).status).toBe(200)
+    expect((await revoke('spa')).status).toBe(200)
+    expect(await engine.list('alice')).toEqual([])
+  })
+
+  it('without clientIds, access tokens carry the engine default client_id (the issuer unless set)', async () => {
+    const { engine } = setup()
+    const pair = await engine.issue('alice')
+    const verified = await engine.verifyAccess(pair.accessToken)
+    expect(verified.ok && verified.claims.client_id).toBe('https://auth.example.test')
+    expect(() => setup({}, {}, { defaultClientId: '' })).toThrow(/defaultClientId/)
+    await expect(engine.issue('bob', { claims: { client_id: 'x' } })).rejects.toThrow(/reserved/)
   })
 
   it('allows insecure cookies only with the scary flag, and then without prefixes', async () => {

@@ -1,4 +1,5 @@
 import type { IssueOptions } from '../engine/types.js'
+import { AuthError } from '../errors/index.js'
 import { authenticateRequest } from './guard.js'
 import { type AuthHttpOptions, requestMeta, resolveHttpOptions } from './options.js'
 import { thrownResponse } from './response.js'
@@ -34,6 +35,15 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
     handle: (request) => handleRequest(ctx, request, report),
     authenticate: (request, guardOptions) => authenticateRequest(ctx, request, guardOptions),
     async login(request: AuthRequest, subject: string, issueOptions: IssueOptions = {}): Promise<LoginResult> {
+      if (
+        ctx.clientIds !== null &&
+        (issueOptions.clientId === undefined || !ctx.clientIds.has(issueOptions.clientId))
+      ) {
+        throw new AuthError(
+          'ERR_CONFIG_INVALID',
+          `login: with clientIds configured, pass the client the user logs in through as { clientId }, one of ${[...ctx.clientIds].join(', ')} (check it against your request first)`,
+        )
+      }
       const meta = { ...requestMeta(request), ...issueOptions.meta }
       const pair = await ctx.engine.issue(subject, { ...issueOptions, meta })
       // A login always mints a new CSRF token: one planted before the login is never adopted.

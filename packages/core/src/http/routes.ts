@@ -118,8 +118,13 @@ async function refresh(ctx: HttpContext, request: AuthRequest): Promise<AuthResp
   }
   const clientId = stringField(body, 'client_id', 256)
   if (!clientId.ok) return fail(ctx, clientId.code, clientId.message)
-  if (ctx.clientIds !== null && clientId.value !== undefined && !ctx.clientIds.has(clientId.value)) {
-    return fail(ctx, 'ERR_REFRESH_TOKEN_INVALID', 'the refresh token was not issued to this client')
+  if (ctx.clientIds !== null) {
+    // RFC 6749 §6: with clients configured, the refresh names its client, which must be the one
+    // the family logged in through.
+    if (clientId.value === undefined) return fail(ctx, 'ERR_BAD_REQUEST', 'client_id is required (RFC 6749 §6)')
+    if (!ctx.clientIds.has(clientId.value)) {
+      return fail(ctx, 'ERR_REFRESH_TOKEN_INVALID', 'the refresh token was not issued to this client')
+    }
   }
 
   let token: string | undefined
@@ -143,7 +148,11 @@ async function refresh(ctx: HttpContext, request: AuthRequest): Promise<AuthResp
   if (token === undefined) return fail(ctx, 'ERR_REFRESH_TOKEN_MISSING', 'no refresh token was presented')
   if (!isTokenSyntax(token)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed', dead)
 
-  const result = await ctx.engine.refresh(token, { binding: ctx.bindingFor(request), meta: requestMeta(request) })
+  const result = await ctx.engine.refresh(token, {
+    binding: ctx.bindingFor(request),
+    meta: requestMeta(request),
+    ...(ctx.clientIds !== null && clientId.value !== undefined ? { clientId: clientId.value } : {}),
+  })
   if (!result.ok) {
     return failureResponse(result.code, result.message, {
       realm: ctx.realm,
@@ -257,14 +266,26 @@ async function revoke(ctx: HttpContext, request: AuthRequest): Promise<AuthRespo
   if (token.value === undefined) return fail(ctx, 'ERR_BAD_REQUEST', 'token is required (RFC 7009 §2.1)')
   const hint = stringField(read.body, 'token_type_hint', 64)
   if (!hint.ok) return fail(ctx, hint.code, hint.message)
+  const client = stringField(read.body, 'client_id', 256)
+  if (!client.ok) return fail(ctx, client.code, client.message)
+  let clientId: string | undefined
+  if (ctx.clientIds !== null) {
+    if (client.value === undefined) return fail(ctx, 'ERR_BAD_REQUEST', 'client_id is required (RFC 7009 §2.1)')
+    if (!ctx.clientIds.has(client.value)) return fail(ctx, 'ERR_REFRESH_TOKEN_INVALID', 'unknown client_id')
+    clientId = client.value
+  }
   if (isTokenSyntax(token.value)) {
     const value = token.value
     // The hint only orders the lookups (RFC 7009 §2.1: an unknown hint is ignored).
     const order = hint.value === 'access_token' ? [asAccess, asRefresh] : [asRefresh, asAccess]
     for (const familyOf of order) {
-      const familyId = await familyOf(ctx, value)
-      if (familyId !== null) {
-        await ctx.engine.revoke(familyId, 'logout')
+      const found = await familyOf(ctx, value, clientId)
+      if (found === 'other_client') {
+        // RFC 7009 §2.1: a token issued to another client is refused, not revoked.
+        return fail(ctx, 'ERR_REFRESH_TOKEN_INVALID', 'the token was not issued to this client')
+      }
+      if (found !== null) {
+        await ctx.engine.revoke(found, 'logout')
         break
       }
     }
@@ -272,14 +293,20 @@ async function revoke(ctx: HttpContext, request: AuthRequest): Promise<AuthRespo
   return emptyResponse(200)
 }
 
-async function asRefresh(ctx: HttpContext, token: string): Promise<string | null> {
-  const inspected = await ctx.engine.inspectRefreshToken(token)
-  return inspected.ok ? inspected.familyId : null
+type Found = string | null | 'other_client'
+
+async function asRefresh(ctx: HttpContext, token: string, clientId: string | undefined): Promise<Found> {
+  const inspected = await ctx.engine.inspectRefreshToken(token, clientId === undefined ? {} : { clientId })
+  if (inspected.ok) return inspected.familyId
+  return inspected.otherClient === true ? 'other_client' : null
 }
 
-async function asAccess(ctx: HttpContext, token: string): Promise<string | null> {
+async function asAccess(ctx: HttpContext, token: string, clientId: string | undefined): Promise<Found> {
   const verified = await ctx.engine.verifyAccess(token)
-  return verified.ok ? (verified.claims as AccessClaims).sid : null
+  if (!verified.ok) return null
+  const claims = verified.claims as AccessClaims
+  if (clientId !== undefined && claims.client_id !== undefined && claims.client_id !== clientId) return 'other_client'
+  return claims.sid
 }
 
 /** GET {prefix}/jwks: the public keys, cacheable for five minutes (keys rotate with overlap). */

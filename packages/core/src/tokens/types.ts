@@ -15,6 +15,7 @@ export const RESERVED_CLAIMS = [
   'auth_time',
   'typ',
   'cnf',
+  'client_id',
 ] as const
 
 /** The verified claims of an access token. `T` is the app's own claims. */
@@ -31,6 +32,11 @@ export type AccessClaims<T extends object = Record<string, unknown>> = T & {
   readonly sid: string
   /** Seconds since the epoch: when the subject last authenticated. */
   readonly auth_time: number
+  /**
+   * RFC 9068 §2.2: the client the family logged in through, or the engine's `defaultClientId`.
+   * Every token this version signs has it (tokens from before it may not).
+   */
+  readonly client_id?: string
 }
 
 /** Outcome of `engine.verifyAccess`. */
