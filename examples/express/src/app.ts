@@ -22,7 +22,7 @@ export function createApp(options: StartOptions): express.Express {
   const auth = createAuth({ engine, transport, prefix: '/auth' })
 
   // refresh, logout, logout-all, sessions, revoke and jwks under /auth. Mount at the root: the
-  // prefix is the full public path (the refresh cookie is scoped to /auth/refresh).
+  // prefix is the full public path (the refresh cookie is scoped to /auth).
   app.use(auth.router)
 
   // The app's own login route. Only JSON is parsed, so a cross-site HTML form cannot log a

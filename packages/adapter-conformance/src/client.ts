@@ -7,12 +7,13 @@ interface JarCookie {
 }
 
 /**
- * A cookie jar as small as a browser's rules for one host allow: stores `Set-Cookie` by name,
- * deletes on `Max-Age=0`, and sends a cookie only to paths under its `Path`. It ignores
- * `Secure` (the suite talks plain HTTP to 127.0.0.1, as a browser does for localhost).
+ * A cookie jar as small as a browser's rules for one host allow: stores `Set-Cookie` by name and
+ * path (as a browser does: one name may live at two paths), deletes on `Max-Age=0`, and sends a
+ * cookie only to paths under its `Path`, longer paths first. It ignores `Secure` (the suite talks
+ * plain HTTP to 127.0.0.1, as a browser does for localhost).
  */
 export class CookieJar {
-  readonly #cookies = new Map<string, JarCookie>()
+  readonly #cookies = new Map<string, JarCookie & { readonly name: string }>()
 
   /** Takes in every `Set-Cookie` of a response. */
   store(response: Response): void {
@@ -22,24 +23,24 @@ export class CookieJar {
       const name = pair.slice(0, eq)
       const value = decodeURIComponent(pair.slice(eq + 1))
       const attr = (key: string) => attrs.find((a) => a.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1)
+      const path = attr('path') ?? '/'
+      const key = `${name}\u0000${path}`
       const maxAge = attr('max-age')
       if (maxAge !== undefined && Number(maxAge) <= 0) {
-        this.#cookies.delete(name)
+        this.#cookies.delete(key)
         continue
       }
       const httpOnly = attrs.some((a) => a.toLowerCase() === 'httponly')
-      this.#cookies.set(name, { value, path: attr('path') ?? '/', httpOnly, attributes: attrs.join('; ') })
+      this.#cookies.set(key, { name, value, path, httpOnly, attributes: attrs.join('; ') })
     }
   }
 
   /** The `Cookie` header for a request to `path`, or undefined when no cookie applies. */
   header(path: string): string | undefined {
-    const pairs: string[] = []
-    for (const [name, cookie] of this.#cookies) {
-      const applies = cookie.path === '/' || path === cookie.path || path.startsWith(`${cookie.path}/`)
-      if (applies) pairs.push(`${name}=${encodeURIComponent(cookie.value)}`)
-    }
-    return pairs.length > 0 ? pairs.join('; ') : undefined
+    const applying = [...this.#cookies.values()]
+      .filter((c) => c.path === '/' || path === c.path || path.startsWith(`${c.path}/`))
+      .sort((a, b) => b.path.length - a.path.length)
+    return applying.length > 0 ? applying.map((c) => `${c.name}=${encodeURIComponent(c.value)}`).join('; ') : undefined
   }
 
   /** The value of the cookie whose name ends with `suffix` (cookie names carry `__Host-`/`__Secure-`). */
@@ -49,20 +50,24 @@ export class CookieJar {
 
   /** Name and attributes of the cookie whose name ends with `suffix`. */
   find(suffix: string): [string, JarCookie] | undefined {
-    for (const entry of this.#cookies) if (entry[0].endsWith(suffix)) return entry
+    for (const cookie of this.#cookies.values()) if (cookie.name.endsWith(suffix)) return [cookie.name, cookie]
     return undefined
   }
 
   /** Replaces a cookie's value (a stolen or tampered cookie). */
   set(suffix: string, value: string): void {
-    const found = this.find(suffix)
-    if (found) this.#cookies.set(found[0], { ...found[1], value })
+    for (const [key, cookie] of this.#cookies) {
+      if (cookie.name.endsWith(suffix)) {
+        this.#cookies.set(key, { ...cookie, value })
+        return
+      }
+    }
   }
 
   /** A copy: a second browser tab shares the jar, a thief takes a snapshot of it. */
   clone(): CookieJar {
     const copy = new CookieJar()
-    for (const [name, cookie] of this.#cookies) copy.#cookies.set(name, cookie)
+    for (const [key, cookie] of this.#cookies) copy.#cookies.set(key, cookie)
     return copy
   }
 

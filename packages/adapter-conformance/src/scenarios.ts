@@ -78,12 +78,14 @@ export const SCENARIOS: readonly Scenario[] = [
         const csrf = alice.jar.find('csrf_token')?.[1]
         expect(access).toMatchObject({ httpOnly: true, path: '/' })
         expect(access?.attributes).toMatch(/SameSite=Lax/i)
-        expect(refresh).toMatchObject({ httpOnly: true, path: `${PREFIX}/refresh` })
+        expect(refresh).toMatchObject({ httpOnly: true, path: PREFIX })
         expect(refresh?.attributes).toMatch(/SameSite=Strict/i)
         expect(csrf).toMatchObject({ httpOnly: false, path: '/' })
-        // The refresh cookie is scoped to the refresh route: it never travels with API calls.
+        // The refresh cookie is scoped to our prefix: it never travels with the app's API calls,
+        // and reaches the refresh and logout routes.
         expect(alice.jar.header('/me')).not.toMatch(/refresh_token/)
         expect(alice.jar.header(`${PREFIX}/refresh`)).toMatch(/refresh_token/)
+        expect(alice.jar.header(`${PREFIX}/logout`)).toMatch(/refresh_token/)
       }
     },
   },
@@ -302,6 +304,28 @@ export const SCENARIOS: readonly Scenario[] = [
         headers: { 'sec-fetch-site': 'same-origin' },
       })
       expect(honest.status, honest.text).toBe(200)
+    },
+  },
+  {
+    name: 'cookie mode: logout with an expired access token works from the refresh cookie alone (with CSRF) and ends the family',
+    transports: ['cookie'],
+    async run(ctx) {
+      const alice = await ctx.login('alice')
+      ctx.clock.advance(11 * 60 * SECOND) // past the 10-minute access token
+      expect((await alice.call('/me')).status).toBe(401)
+      // Without the CSRF header: refused, nothing ended.
+      const noCsrf = await ctx.request(`${PREFIX}/logout`, {
+        method: 'POST',
+        headers: { cookie: alice.jar.header(`${PREFIX}/logout`) ?? '' },
+      })
+      expectError(noCsrf, 403, 'access_denied', 'ERR_CSRF')
+      expect(await ctx.engine.list('alice')).toHaveLength(1)
+      const out = await alice.call(`${PREFIX}/logout`, { method: 'POST' })
+      expect(out.status, out.text).toBe(204)
+      expect(alice.jar.get('refresh_token')).toBeUndefined()
+      expect(await ctx.engine.list('alice')).toEqual([])
+      const last = ctx.events.at(-1)
+      expect(last?.type === 'revoked' && last.reason).toBe('logout')
     },
   },
   {

@@ -6,7 +6,7 @@ import { type AuthHttpCookieOptions, clearCookies, readCookies, resolveCookies, 
 const bad = (message: string): never => {
   throw new AuthError('ERR_CONFIG_INVALID', message)
 }
-const resolve = (options?: AuthHttpCookieOptions) => resolveCookies(options, '/auth/refresh', bad)
+const resolve = (options?: AuthHttpCookieOptions) => resolveCookies(options, '/auth', bad)
 
 describe('resolveCookies', () => {
   it('defaults: __Host- access and CSRF cookies at Path=/, a __Secure- refresh cookie scoped to the refresh route', () => {
@@ -21,7 +21,7 @@ describe('resolveCookies', () => {
     })
     expect(cookies.refresh).toEqual({
       name: '__Secure-refresh_token',
-      path: '/auth/refresh',
+      path: '/auth',
       httpOnly: true,
       secure: true,
       sameSite: 'strict',
@@ -76,7 +76,7 @@ describe('setCookie', () => {
       name: '__Secure-refresh_token',
       value: 'rt',
       maxAge: 86_400,
-      path: '/auth/refresh',
+      path: '/auth',
       httpOnly: true,
       secure: true,
       sameSite: 'strict',
@@ -90,8 +90,9 @@ describe('setCookie', () => {
     const cleared = clearCookies(cookies).map((c) => parseSetCookie(c))
     expect(cleared.map((c) => [c.name, c.value, c.maxAge, c.path, c.domain])).toEqual([
       ['__Secure-access_token', '', 0, '/', 'example.com'],
-      ['__Secure-refresh_token', '', 0, '/auth/refresh', 'example.com'],
+      ['__Secure-refresh_token', '', 0, '/auth', 'example.com'],
       ['__Secure-csrf_token', '', 0, '/', 'example.com'],
+      ['__Secure-refresh_token', '', 0, '/auth/refresh', 'example.com'],
     ])
     expect(setCookie(cookies.access, 'v', -5)).toMatch(/Max-Age=0/)
   })

@@ -52,8 +52,14 @@ export interface CookieSpec {
 export interface CookieSet {
   /** The access token: HttpOnly, `Path=/`, `__Host-` when secure and host-only. */
   readonly access: CookieSpec
-  /** The refresh token: HttpOnly, `Path={prefix}/refresh`, so `__Secure-` (`__Host-` needs `Path=/`). */
+  /**
+   * The refresh token: HttpOnly, `Path={prefix}` (the refresh and logout routes need it; the other
+   * routes under the prefix ignore it, and it never reaches the app's own routes), so `__Secure-`
+   * (`__Host-` needs `Path=/`).
+   */
   readonly refresh: CookieSpec
+  /** Where earlier versions kept the refresh cookie (`{prefix}/refresh`): cleared on every cookie response. */
+  readonly legacyRefresh: CookieSpec
   /** The CSRF token: readable by the page's JavaScript (not HttpOnly), `Path=/`. */
   readonly csrf: CookieSpec
 }
@@ -63,12 +69,12 @@ const DOMAIN = /^\.?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9
 const SAME_SITE: readonly SameSite[] = ['lax', 'strict', 'none']
 
 /**
- * Validates cookie options and resolves the three cookies. `refreshPath` is the refresh
- * route's full path. Throws (through `bad`) naming the field for anything invalid.
+ * Validates cookie options and resolves the three cookies. `prefix` is the routes' prefix (the
+ * refresh cookie's path). Throws (through `bad`) naming the field for anything invalid.
  */
 export function resolveCookies(
   input: AuthHttpCookieOptions | undefined,
-  refreshPath: string,
+  prefix: string,
   bad: (message: string) => never,
 ): CookieSet {
   const options = input ?? {}
@@ -105,12 +111,20 @@ export function resolveCookies(
   // __Host- requires Secure, Path=/ and no Domain (RFC 6265bis §4.1.3.2); __Secure- only Secure.
   const rootPrefix = !secure ? '' : domain === undefined ? '__Host-' : '__Secure-'
   const common = { secure, domain }
+  const refreshName = (secure ? '__Secure-' : '') + names.refresh
   return {
     access: { ...common, name: rootPrefix + names.access, path: '/', httpOnly: true, sameSite },
     refresh: {
       ...common,
-      name: (secure ? '__Secure-' : '') + names.refresh,
-      path: refreshPath,
+      name: refreshName,
+      path: prefix === '' ? '/' : prefix,
+      httpOnly: true,
+      sameSite: refreshSameSite,
+    },
+    legacyRefresh: {
+      ...common,
+      name: refreshName,
+      path: `${prefix}/refresh`,
       httpOnly: true,
       sameSite: refreshSameSite,
     },
@@ -135,7 +149,12 @@ export function setCookie(spec: CookieSpec, value: string, maxAge: number): stri
 
 /** `Set-Cookie` values that delete all three cookies (same name, path and domain, `Max-Age=0`). */
 export function clearCookies(cookies: CookieSet): string[] {
-  return [setCookie(cookies.access, '', 0), setCookie(cookies.refresh, '', 0), setCookie(cookies.csrf, '', 0)]
+  return [
+    setCookie(cookies.access, '', 0),
+    setCookie(cookies.refresh, '', 0),
+    setCookie(cookies.csrf, '', 0),
+    setCookie(cookies.legacyRefresh, '', 0),
+  ]
 }
 
 /** Longest `Cookie` header we parse; browsers cap a cookie at 4 KiB and servers the header block at 8-16 KiB. */

@@ -527,28 +527,31 @@ describe('storage outages', () => {
   })
 })
 
-/** A browser's cookie jar, honouring Path (so the refresh cookie only goes to the refresh route). */
+/** A browser's cookie jar, honouring Path (so the refresh cookie only goes under the prefix); keyed by name and path, as a browser's. */
 class Jar {
-  private readonly cookies = new Map<string, { value: string; path: string }>()
+  private readonly cookies = new Map<string, { name: string; value: string; path: string }>()
   take(response: AuthResponse): this {
     for (const header of response.cookies) {
       const cookie = parseSetCookie(header)
-      if (cookie.maxAge === 0) this.cookies.delete(cookie.name)
-      else this.cookies.set(cookie.name, { value: cookie.value ?? '', path: cookie.path ?? '/' })
+      const path = cookie.path ?? '/'
+      const key = `${cookie.name}\u0000${path}`
+      if (cookie.maxAge === 0) this.cookies.delete(key)
+      else this.cookies.set(key, { name: cookie.name, value: cookie.value ?? '', path })
     }
     return this
   }
   header(path: string): string {
-    return [...this.cookies]
+    return [...this.cookies.values()]
       .filter(
-        ([, c]) =>
-          path === c.path || path.startsWith(c.path === '/' ? '/' : `${c.path}/`) || path.startsWith(`${c.path}?`),
+        (c) => path === c.path || path.startsWith(c.path === '/' ? '/' : `${c.path}/`) || path.startsWith(`${c.path}?`),
       )
-      .map(([name, c]) => `${name}=${c.value}`)
+      .sort((a, b) => b.path.length - a.path.length)
+      .map((c) => `${c.name}=${c.value}`)
       .join('; ')
   }
   get(name: string): string | undefined {
-    return this.cookies.get(name)?.value
+    for (const c of this.cookies.values()) if (c.name === name) return c.value
+    return undefined
   }
   get size(): number {
     return this.cookies.size
@@ -595,7 +598,12 @@ describe('cookie transport', () => {
 
   it('login sets HttpOnly, Secure, prefixed cookies whose Max-Age matches each lifetime, and no token in the body', async () => {
     const { response, pair } = await browserLogin()
-    const cookies = Object.fromEntries(response.cookies.map((c) => [parseSetCookie(c).name, parseSetCookie(c)]))
+    const set = response.cookies.map((c) => parseSetCookie(c))
+    const cookies = Object.fromEntries(set.filter((c) => c.maxAge !== 0).map((c) => [c.name, c]))
+    // The cookie earlier versions kept at {prefix}/refresh is deleted, so a browser never holds two.
+    expect(set.filter((c) => c.maxAge === 0)).toEqual([
+      expect.objectContaining({ name: '__Secure-refresh_token', path: '/auth/refresh', maxAge: 0 }),
+    ])
     expect(cookies['__Host-access_token']).toEqual({
       name: '__Host-access_token',
       value: pair.accessToken,
@@ -609,7 +617,7 @@ describe('cookie transport', () => {
       name: '__Secure-refresh_token',
       value: pair.refreshToken,
       maxAge: 7 * 86_400,
-      path: '/auth/refresh',
+      path: '/auth',
       httpOnly: true,
       secure: true,
       sameSite: 'strict',
@@ -657,7 +665,9 @@ describe('cookie transport', () => {
 
   it('refresh reads the path-scoped cookie, needs CSRF, rotates the cookies and keeps the CSRF token', async () => {
     const { jar, call, pair } = await browserLogin()
-    expect(jar.header('/auth/logout')).not.toContain('refresh_token')
+    // Path={prefix}: the refresh cookie reaches our routes (refresh, logout), never the app's own.
+    expect(jar.header('/api/me')).not.toContain('refresh_token')
+    expect(jar.header('/auth/logout')).toContain('refresh_token')
     const csrf = jar.get('__Host-csrf_token')
     const refused = await call({ path: '/auth/refresh' }, false)
     expect([refused.status, (refused.body as { code: string }).code]).toEqual([403, 'ERR_CSRF'])
@@ -681,6 +691,7 @@ describe('cookie transport', () => {
       ['__Host-access_token', 0],
       ['__Secure-refresh_token', 0],
       ['__Host-csrf_token', 0],
+      ['__Secure-refresh_token', 0], // the path earlier versions used, {prefix}/refresh
     ])
     const honest = await call({ path: '/auth/refresh' })
     expect((honest.body as { code: string }).code).toBe('ERR_REFRESH_TOKEN_REVOKED')
@@ -812,7 +823,12 @@ describe('createAuthHttp options', () => {
   it('allows insecure cookies only with the scary flag, and then without prefixes', async () => {
     const { http } = setup({ transport: 'cookie', cookies: { secure: false, dangerouslyAllowInsecureCookies: true } })
     const { response } = await http.login(request({ path: '/login' }), 'alice')
-    expect(response.cookies.map((c) => parseSetCookie(c).name)).toEqual(['access_token', 'refresh_token', 'csrf_token'])
+    expect(response.cookies.map((c) => parseSetCookie(c).name)).toEqual([
+      'access_token',
+      'refresh_token',
+      'csrf_token',
+      'refresh_token', // deleting the cookie at the path earlier versions used
+    ])
     expect(response.cookies.join()).not.toContain('Secure')
   })
 })

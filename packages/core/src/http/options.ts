@@ -121,7 +121,7 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
     bad("tokenLocations: transport 'cookie' needs 'cookie' among the locations")
   }
 
-  const cookies = resolveCookies(options.cookies, `${prefix}/refresh`, bad)
+  const cookies = resolveCookies(options.cookies, prefix, bad)
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1024 || bodyLimit > MAX_BODY_LIMIT) {
     bad(`bodyLimit must be an integer number of bytes between 1024 and ${MAX_BODY_LIMIT}`)

@@ -178,6 +178,7 @@ async function logout(ctx: HttpContext, request: AuthRequest): Promise<AuthRespo
   } else {
     // A CSRF refusal or an outage is final; a missing or dead access token may be replaced by a refresh token.
     if (access.code === 'ERR_CSRF' || access.response.status >= 500) return access.response
+    if (ctx.transport === 'cookie') return logoutByRefreshCookie(ctx, request, access.response)
     const found = bodyRefreshToken(read.body)
     if (!found.ok) return fail(ctx, found.code, found.message)
     if (found.value === undefined) return access.response
@@ -189,6 +190,29 @@ async function logout(ctx: HttpContext, request: AuthRequest): Promise<AuthRespo
   // Not found, revoked or expired all mean the family is over: logging out again succeeds.
   await ctx.engine.revoke(familyId, 'logout')
   return emptyResponse(204, ctx.transport === 'cookie' ? clearCookies(ctx.cookies) : [])
+}
+
+/**
+ * Cookie mode, access token missing or expired: the refresh cookie (scoped to the prefix, so it
+ * reaches this route) names the family, through its MAC-verified token, with the CSRF header
+ * required as on any cookie-authenticated unsafe request.
+ */
+async function logoutByRefreshCookie(
+  ctx: HttpContext,
+  request: AuthRequest,
+  refused: AuthResponse,
+): Promise<AuthResponse> {
+  const cookies = readCookies(request.headers.get('cookie'))
+  const token = cookies.get(ctx.cookies.refresh.name)
+  if (!token) return refused
+  const csrf = checkCsrf(ctx, request, cookies)
+  if (csrf) return csrf.response
+  const cleared = clearCookies(ctx.cookies)
+  if (!isTokenSyntax(token)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed', cleared)
+  const inspected = await ctx.engine.inspectRefreshToken(token)
+  if (!inspected.ok) return fail(ctx, inspected.code, inspected.message, cleared)
+  await ctx.engine.revoke(inspected.familyId, 'logout')
+  return emptyResponse(204, cleared)
 }
 
 /** POST {prefix}/logout-all: ends every family of the access token's subject; answers `{ revoked }`. */

@@ -57,6 +57,9 @@ export function tokenResponse(ctx: HttpContext, pair: TokenPair, csrf: string | 
         setCookie(cookies.access, pair.accessToken, expiresIn),
         setCookie(cookies.refresh, pair.refreshToken, refreshExpiresIn),
         setCookie(cookies.csrf, csrf, refreshExpiresIn),
+        // A browser upgraded from a version that scoped the refresh cookie to {prefix}/refresh
+        // would otherwise send both, which the duplicate-cookie check refuses.
+        setCookie(cookies.legacyRefresh, '', 0),
       ],
     },
   )
