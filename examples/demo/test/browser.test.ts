@@ -177,7 +177,7 @@ describe.skipIf(!haveChromium)('cookie mode in Chromium', () => {
       })
       expect(byName['__Secure-refresh_token']).toMatchObject({
         domain: '127.0.0.1',
-        path: '/auth/refresh',
+        path: '/auth',
         httpOnly: true,
         secure: true,
         sameSite: 'Strict',

@@ -33,6 +33,7 @@ export {
   isAuthError,
   type RefreshErrorCode,
 } from './errors/index.js'
+export { assertKnownOptions } from './errors/options.js'
 export type { AuthEvent, AuthEventHandler } from './events/index.js'
 // Keys.
 export {

@@ -1,4 +1,4 @@
-import type { IssueOptions, TokenPair } from '@auth/core'
+import { assertKnownOptions, type IssueOptions, type TokenPair } from '@auth/core'
 import { type AuthHttp, type AuthHttpOptions, createAuthHttp, type GuardOptions } from '@auth/core/http'
 import { type Request, type RequestHandler, type Response, Router } from 'express'
 import type { AuthClaims } from './claims.js'
@@ -40,6 +40,7 @@ export interface ExpressAuth {
  * ```
  */
 export function createAuth(options: ExpressAuthOptions): ExpressAuth {
+  if ('http' in options) assertKnownOptions('createAuth', options, ['http'])
   const http = 'http' in options ? options.http : createAuthHttp(options)
   const router = Router()
 

@@ -1,3 +1,4 @@
+import { assertKnownOptions } from '@auth/core'
 import { type AuthHttp, type AuthHttpOptions, createAuthHttp, type GuardOptions } from '@auth/core/http'
 import type { FastifyPluginAsync, FastifyReply, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
@@ -7,8 +8,14 @@ import { parsedBody, routeBody, send, toAuthRequest } from './translate.js'
 /** What {@link authPlugin} accepts: the http layer's options, or an http layer you built yourself. */
 export type FastifyAuthOptions = AuthHttpOptions | { readonly http: AuthHttp }
 
-const plugin: FastifyPluginAsync<FastifyAuthOptions> = async (fastify, options) => {
-  const http = 'http' in options ? options.http : createAuthHttp(options)
+/** Fastify's own register options, which Fastify hands to every plugin beside the plugin's own. */
+const FASTIFY_REGISTER_OPTIONS = ['logLevel', 'logSerializers', 'contextConfig'] as const
+
+const plugin: FastifyPluginAsync<FastifyAuthOptions> = async (fastify, registered) => {
+  const options = { ...registered } as Record<string, unknown>
+  for (const name of FASTIFY_REGISTER_OPTIONS) delete options[name]
+  if ('http' in options) assertKnownOptions('authPlugin', options, ['http'])
+  const http = 'http' in options ? (options.http as AuthHttp) : createAuthHttp(options as unknown as AuthHttpOptions)
 
   fastify.decorate('authHttp', http)
   fastify.decorateRequest('auth', null)

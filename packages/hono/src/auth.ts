@@ -1,4 +1,5 @@
 import type { IssueOptions } from '@auth/core'
+import { assertKnownOptions } from '@auth/core'
 import { type AuthHttp, type AuthHttpOptions, createAuthHttp, type GuardOptions } from '@auth/core/http'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import type { AuthClaims, AuthVariables } from './claims.js'
@@ -48,8 +49,9 @@ export interface HonoAuth {
  * ```
  */
 export function auth(options: HonoAuthOptions): HonoAuth {
-  const http = 'http' in options ? options.http : createAuthHttp(options)
-  const clientIp = options.clientIp
+  const { clientIp, ...rest } = options as HonoAuthOptions & Record<string, unknown>
+  if ('http' in rest) assertKnownOptions('auth', rest, ['http'])
+  const http = 'http' in rest ? (rest.http as AuthHttp) : createAuthHttp(rest as unknown as AuthHttpOptions)
 
   const handler: MiddlewareHandler = async (c, next) => {
     let response: Awaited<ReturnType<AuthHttp['handle']>>

@@ -33,6 +33,7 @@ const CORE_ROOT_VALUES = [
   'RESERVED_CLAIMS',
   'REVOCATION_REASONS',
   'SIGNING_ALGORITHMS',
+  'assertKnownOptions',
   'createEngine',
   'createKeyRing',
   'createLocalRevocationFeed',

@@ -1,5 +1,5 @@
 import type { Clock, CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore } from '@auth/core'
-import { AuthError, systemClock } from '@auth/core'
+import { AuthError, assertKnownOptions, systemClock } from '@auth/core'
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -39,6 +39,7 @@ const DEFAULT_BATCH_SIZE = 1000
  * ```
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  assertKnownOptions('createMemoryStore', options, ['clock'])
   const clock = options.clock ?? systemClock
   if (typeof clock?.now !== 'function') {
     throw new AuthError('ERR_CONFIG_INVALID', 'createMemoryStore: clock must have a now() method')

@@ -1,5 +1,5 @@
 import type { CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore } from '@auth/core'
-import { AuthError, isAuthError, withStorageDeadline } from '@auth/core'
+import { AuthError, assertKnownOptions, isAuthError, withStorageDeadline } from '@auth/core'
 import { type Cluster, Redis } from 'ioredis'
 import { decodeRecord, encodeRecord } from './codec.js'
 import { COMPARE_AND_SET, CREATE, INDEX_ADD, INDEX_LIST, type Script } from './scripts.js'
@@ -62,6 +62,10 @@ const DEFAULT_TIMEOUT = 2000
  * ```
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  assertKnownOptions('createRedisStore', options, ['client', 'url', 'prefix', 'commandTimeout'], {
+    timeoutMs: 'commandTimeout',
+    redis: 'client',
+  })
   const prefix = options.prefix ?? 'auth'
   if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) {
     throw new AuthError('ERR_CONFIG_INVALID', 'createRedisStore: prefix must be a non-empty string without braces')

@@ -1,5 +1,5 @@
 import type { RevocationFeed, RevocationFeedState, RevokedEntry } from '@auth/core'
-import { AuthError, withStorageDeadline } from '@auth/core'
+import { AuthError, assertKnownOptions, withStorageDeadline } from '@auth/core'
 import { type Cluster, Redis } from 'ioredis'
 
 /** Options of {@link createRedisRevocationFeed}. */
@@ -87,6 +87,16 @@ export function createRedisRevocationFeed(options: RedisRevocationFeedOptions): 
   const bad = (message: string): never => {
     throw new AuthError('ERR_CONFIG_INVALID', `createRedisRevocationFeed: ${message}`)
   }
+  assertKnownOptions('createRedisRevocationFeed', options, [
+    'client',
+    'url',
+    'subscriber',
+    'prefix',
+    'channel',
+    'logKey',
+    'heartbeatInterval',
+    'commandTimeout',
+  ])
   const prefix = options.prefix ?? 'auth'
   if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix))
     bad('prefix must be a non-empty string without braces')

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { AuthError } from '@auth/core'
+import { AuthError, assertKnownOptions } from '@auth/core'
 import type { RawBuilder } from 'kysely'
 import { sql } from 'kysely'
 import type { AnyKysely, ResolvedTable, SqlDialect, TableOptions } from './config.js'
@@ -223,6 +223,7 @@ export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version
  */
 export async function migrate(db: AnyKysely, options: MigrateOptions): Promise<MigrateResult> {
   const where = 'migrate'
+  assertKnownOptions(where, options, ['dialect', 'table', 'schema', 'lockTimeoutMs'])
   assertKysely(where, db)
   const table = resolveTable(where, options)
   const lockTimeoutMs = options.lockTimeoutMs ?? 60_000

@@ -1,5 +1,5 @@
 import type { RevocationFeed, RevocationFeedState, RevokedEntry } from '@auth/core'
-import { AuthError, withStorageDeadline } from '@auth/core'
+import { AuthError, assertKnownOptions, withStorageDeadline } from '@auth/core'
 import type { Client, ClientConfig, Pool } from 'pg'
 
 /** Options of {@link createPostgresRevocationFeed}. */
@@ -62,6 +62,17 @@ export function createPostgresRevocationFeed(options: PostgresRevocationFeedOpti
     throw new AuthError('ERR_CONFIG_INVALID', `createPostgresRevocationFeed: ${message}`)
   }
   if (options === null || typeof options !== 'object') bad('options must be an object')
+  assertKnownOptions('createPostgresRevocationFeed', options, [
+    'connectionString',
+    'pool',
+    'table',
+    'schema',
+    'channel',
+    'applicationName',
+    'heartbeatInterval',
+    'commandTimeout',
+    'reconnectDelay',
+  ])
   const { connectionString } = options
   if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(connectionString)) {
     bad('connectionString must be a postgres:// URL')

@@ -1,5 +1,5 @@
 import type { CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore } from '@auth/core'
-import { AuthError } from '@auth/core'
+import { AuthError, assertKnownOptions } from '@auth/core'
 import { sql } from 'kysely'
 import type { AnyKysely, TableOptions } from './config.js'
 import { assertKysely, resolveTable, scoped } from './config.js'
@@ -87,6 +87,10 @@ const MUTABLE = [
  */
 export function createSqlStore(options: SqlStoreOptions): SqlStore {
   const where = 'createSqlStore'
+  assertKnownOptions(where, options, ['db', 'dialect', 'table', 'schema', 'timeoutMs'], {
+    kysely: 'db',
+    tableName: 'table',
+  })
   assertKysely(where, options?.db)
   const table = resolveTable(where, options)
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS

@@ -1,4 +1,5 @@
 import { AuthError } from '../errors/index.js'
+import { assertKnownOptions } from '../errors/options.js'
 import { createEmitter } from '../events/index.js'
 import { deriveKeyRing } from '../keys/derive.js'
 import { createKeyRing } from '../keys/key-ring.js'
@@ -14,6 +15,48 @@ import type { PairContext } from './pair.js'
 import type { EngineOptions } from './types.js'
 
 const DEFAULT_MAX_RETRIES = 16
+
+/** Every option of `createEngine`: anything else is a typo, refused with the nearest name. */
+const ENGINE_OPTIONS = [
+  'store',
+  'issuer',
+  'audience',
+  'keys',
+  'secret',
+  'algorithm',
+  'policy',
+  'clock',
+  'random',
+  'onEvent',
+  'accessTokenCache',
+  'maxRetries',
+  'defaultClientId',
+  'maxClaimsBytes',
+  'claims',
+  'revocations',
+] as const satisfies readonly (keyof EngineOptions)[]
+// Every key of EngineOptions is listed (a compile error otherwise).
+const _everyEngineOption: Exclude<keyof EngineOptions, (typeof ENGINE_OPTIONS)[number]> extends never ? true : never =
+  true
+
+/** Names other libraries use, and the policy fields given at the top level by mistake. */
+const ENGINE_ALIASES: Readonly<Record<string, string>> = {
+  accessTtl: 'policy.accessTtl',
+  accessTTL: 'policy.accessTtl',
+  expiresIn: 'policy.accessTtl',
+  refreshIdleTtl: 'policy.refreshIdleTtl',
+  sessionMaxAge: 'policy.sessionMaxAge',
+  reuseGrace: 'policy.reuseGrace',
+  leeway: 'policy.leeway',
+  graceBinding: 'policy.graceBinding',
+  jwtSecret: 'secret',
+  secretKey: 'secret',
+  iss: 'issuer',
+  aud: 'audience',
+  storage: 'store',
+  additionalClaims: 'claims',
+  alg: 'algorithm',
+}
 
 /** The engine's options, validated and resolved once, at construction. */
 export interface EngineContext extends PairContext {
@@ -35,6 +78,7 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
     throw new AuthError('ERR_CONFIG_INVALID', `createEngine: ${message}`)
   }
   if (options === null || typeof options !== 'object') return bad('options must be an object')
+  assertKnownOptions('createEngine', options, ENGINE_OPTIONS, ENGINE_ALIASES)
   const { store, issuer, audience, clock = systemClock, random = systemRandom, onEvent } = options
 
   for (const method of ['create', 'get', 'compareAndSet', 'listBySubject'] as const) {

@@ -1,4 +1,5 @@
 import { parseCookie, type SetCookie, stringifySetCookie } from 'cookie'
+import { assertKnownOptions } from '../errors/options.js'
 
 /** A SameSite value. */
 export type SameSite = 'lax' | 'strict' | 'none'
@@ -79,6 +80,14 @@ export function resolveCookies(
 ): CookieSet {
   const options = input ?? {}
   if (options === null || typeof options !== 'object') bad('cookies must be an object')
+  assertKnownOptions('createAuthHttp: cookies', options, [
+    'secure',
+    'dangerouslyAllowInsecureCookies',
+    'sameSite',
+    'refreshSameSite',
+    'domain',
+    'names',
+  ] satisfies (keyof AuthHttpCookieOptions)[])
   const secure = options.secure ?? true
   if (typeof secure !== 'boolean') bad('cookies.secure must be a boolean')
   if (!secure && options.dangerouslyAllowInsecureCookies !== true) {

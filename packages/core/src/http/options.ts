@@ -2,6 +2,7 @@ import { sha256 } from '@oslojs/crypto/sha2'
 import { encodeBase64urlNoPadding } from '@oslojs/encoding'
 import type { Engine } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
+import { assertKnownOptions } from '../errors/options.js'
 import type { FamilyMeta } from '../machine/types.js'
 import { type Clock, systemClock } from '../runtime.js'
 import { DEFAULT_BODY_LIMIT } from './body.js'
@@ -86,12 +87,28 @@ export interface HttpContext {
 
 const MAX_BODY_LIMIT = 1024 * 1024
 
+/** Every option of `createAuthHttp`: anything else is a typo, refused with the nearest name. */
+export const HTTP_OPTIONS = [
+  'engine',
+  'prefix',
+  'transport',
+  'tokenLocations',
+  'cookies',
+  'bodyLimit',
+  'realm',
+  'clientIds',
+  'trustedOrigins',
+  'clock',
+  'onError',
+] as const satisfies readonly (keyof AuthHttpOptions)[]
+
 /** Validates every option of `createAuthHttp`; throws `AuthError('ERR_CONFIG_INVALID')` naming the first bad one. */
 export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
   const bad = (message: string): never => {
     throw new AuthError('ERR_CONFIG_INVALID', `createAuthHttp: ${message}`)
   }
   if (options === null || typeof options !== 'object') return bad('options must be an object')
+  assertKnownOptions('createAuthHttp', options, HTTP_OPTIONS, { basePath: 'prefix', mountPath: 'prefix' })
   const { engine } = options
   for (const method of [
     'issue',

@@ -1,5 +1,6 @@
 import ms from 'ms'
 import { AuthError } from '../errors/index.js'
+import { assertKnownOptions } from '../errors/options.js'
 
 /** A duration: seconds as a number, or a string such as `'15m'`, `'30d'`, `'10s'` (the `ms` package's syntax). */
 export type Duration = number | string
@@ -71,6 +72,32 @@ export const DEFAULT_POLICY: LifetimePolicy = Object.freeze({
   graceBinding: 'user_agent',
 })
 
+/** Every field of {@link PolicyInput}. */
+const POLICY_FIELDS = [
+  'accessTtl',
+  'refreshIdleTtl',
+  'sessionMaxAge',
+  'reuseGrace',
+  'leeway',
+  'graceBinding',
+] as const satisfies readonly (keyof PolicyInput)[]
+
+/** What other libraries call these fields. */
+const POLICY_ALIASES: Readonly<Record<string, string>> = {
+  expiresIn: 'accessTtl',
+  accessTokenTtl: 'accessTtl',
+  accessTokenExpiresIn: 'accessTtl',
+  refreshTtl: 'refreshIdleTtl',
+  refreshTokenTtl: 'refreshIdleTtl',
+  refreshExpiresIn: 'refreshIdleTtl',
+  maxAge: 'sessionMaxAge',
+  absoluteTtl: 'sessionMaxAge',
+  gracePeriod: 'reuseGrace',
+  reuseInterval: 'reuseGrace',
+  clockTolerance: 'leeway',
+  clockSkew: 'leeway',
+}
+
 /**
  * Converts a {@link Duration} to milliseconds. Numbers are seconds. Throws `AuthError`
  * (`ERR_CONFIG_INVALID`) naming `field` for anything that is not a finite, non-negative duration.
@@ -98,6 +125,7 @@ export function resolvePolicy(input: PolicyInput = {}): LifetimePolicy {
   if (input === null || typeof input !== 'object') {
     throw new AuthError('ERR_CONFIG_INVALID', 'policy must be an object')
   }
+  assertKnownOptions('policy', input, POLICY_FIELDS, POLICY_ALIASES)
   const pick = (field: keyof Omit<PolicyInput, 'graceBinding'>): number => {
     const v = input[field]
     return v === undefined ? DEFAULT_POLICY[field] : parseDuration(v, field)

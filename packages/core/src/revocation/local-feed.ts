@@ -1,4 +1,5 @@
 import { AuthError } from '../errors/index.js'
+import { assertKnownOptions } from '../errors/options.js'
 import type { RevocationFeed, RevocationFeedState, RevokedEntry } from './types.js'
 
 /** An in-process {@link RevocationFeed}: every engine of one process that shares it hears every revocation. */
@@ -31,6 +32,7 @@ export interface LocalRevocationFeedOptions {
  * someone is subscribed.
  */
 export function createLocalRevocationFeed(options: LocalRevocationFeedOptions = {}): LocalRevocationFeed {
+  assertKnownOptions('createLocalRevocationFeed', options, ['heartbeatInterval'])
   const interval = options.heartbeatInterval ?? 1000
   if (interval !== false && !(Number.isFinite(interval) && interval > 0)) {
     throw new AuthError(

@@ -1,4 +1,5 @@
 import { AuthError } from '../errors/index.js'
+import { assertKnownOptions } from '../errors/options.js'
 import { type Duration, parseDuration } from '../policy/policy.js'
 import { type Clock, systemClock } from '../runtime.js'
 import type { RevocationFeed, RevocationFeedState, RevocationStatus, RevokedFamilies } from './types.js'
@@ -58,6 +59,7 @@ export function createRevokedFamilies(options: RevokedFamiliesOptions): RevokedF
     throw new AuthError('ERR_CONFIG_INVALID', `createRevokedFamilies: ${message}`)
   }
   if (options === null || typeof options !== 'object') bad('options must be an object')
+  assertKnownOptions('createRevokedFamilies', options, ['feed', 'staleness', 'clock', 'onError'])
   const { feed, clock = systemClock } = options
   for (const method of ['publish', 'subscribe', 'listRevoked'] as const) {
     if (typeof feed?.[method] !== 'function') bad(`feed must implement RevocationFeed (missing ${method}())`)
