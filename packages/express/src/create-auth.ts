@@ -58,7 +58,9 @@ export function createAuth(options: ExpressAuthOptions): ExpressAuth {
   return {
     http,
     router,
-    requireAuth(guard) {
+    requireAuth(guardOptions) {
+      // Validated here, where the route is declared: a bad option fails at start-up.
+      const guard = http.prepareGuard(guardOptions)
       return async (req, res, next) => {
         let result: Awaited<ReturnType<typeof http.authenticate<AuthClaims>>>
         try {

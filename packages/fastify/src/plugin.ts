@@ -19,7 +19,9 @@ const plugin: FastifyPluginAsync<FastifyAuthOptions> = async (fastify, registere
 
   fastify.decorate('authHttp', http)
   fastify.decorateRequest('auth', null)
-  fastify.decorate('requireAuth', (guard?: GuardOptions): preHandlerAsyncHookHandler => {
+  fastify.decorate('requireAuth', (guardOptions?: GuardOptions): preHandlerAsyncHookHandler => {
+    // Validated here, where the route is declared: a bad option fails at start-up.
+    const guard = http.prepareGuard(guardOptions)
     return async (request, reply) => {
       try {
         const result = await http.authenticate<AuthClaims>(toAuthRequest(request, parsedBody(request)), guard)

@@ -71,7 +71,9 @@ export function auth(options: HonoAuthOptions): HonoAuth {
     http,
     routes,
     handler,
-    requireAuth(guard) {
+    requireAuth(guardOptions) {
+      // Validated here, where the route is declared: a bad option fails at start-up.
+      const guard = http.prepareGuard(guardOptions)
       return async (c, next) => {
         let result: Awaited<ReturnType<typeof http.authenticate<AuthClaims>>>
         try {

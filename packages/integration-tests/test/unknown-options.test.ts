@@ -36,6 +36,23 @@ describe('unknown options in adapters and drivers', () => {
     await app.close()
   })
 
+  it('requireAuth() validates its options where the route is declared, on all three adapters (not per request)', async () => {
+    const bad = { maxAuthAge: '5 minutez' }
+    const message =
+      /requireAuth: maxAuthAge "5 minutez" is not a duration; give seconds \(300\) or a string such as '5m'/
+    expect(() => createAuth({ engine }).requireAuth(bad)).toThrow(message)
+    expect(() => auth({ engine }).requireAuth(bad)).toThrow(message)
+    const app = Fastify()
+    await app.register(authPlugin, { engine })
+    await app.ready()
+    expect(() => app.requireAuth(bad)).toThrow(message)
+    expect(() => app.requireAuth({ maxAge: 300 } as never)).toThrow(/did you mean maxAuthAge\?/)
+    expect(() => createAuth({ engine }).requireAuth({ locations: ['cookie'] })).toThrow(
+      /'cookie' needs transport: 'cookie'/,
+    )
+    await app.close()
+  })
+
   it('the memory, Redis and SQL drivers', () => {
     expect(() => createMemoryStore({ clok: Date } as never)).toThrow(/did you mean clock\?/)
     expect(() => createRedisStore({ url: 'redis://127.0.0.1:6379', timeoutMs: 5 } as never)).toThrow(

@@ -46,7 +46,6 @@ const REASONS: ReadonlySet<unknown> = new Set(REVOCATION_REASONS)
  */
 export function createEngine(options: EngineOptions): Engine {
   const ctx = resolveEngineOptions(options)
-  const maxAuthAges = new Map<unknown, number>()
 
   return {
     policy: ctx.policy,
@@ -121,11 +120,11 @@ export function createEngine(options: EngineOptions): Engine {
       }
       const maxAuthAge = verifyOptions?.maxAuthAge
       if (result.ok && maxAuthAge !== undefined) {
-        let maxAge = maxAuthAges.get(maxAuthAge)
-        if (maxAge === undefined) {
-          maxAge = parseDuration(maxAuthAge, 'maxAuthAge')
-          if (maxAuthAges.size < 64) maxAuthAges.set(maxAuthAge, maxAge)
-        }
+        // Guards pass whole seconds, prepared once (http.prepareGuard); a string is parsed here.
+        const maxAge =
+          typeof maxAuthAge === 'number' && maxAuthAge >= 0 && Number.isFinite(maxAuthAge)
+            ? maxAuthAge * 1000
+            : parseDuration(maxAuthAge, 'maxAuthAge')
         if (!isFresh(result.claims.auth_time * 1000, now, maxAge)) {
           return failure('ERR_AUTH_STALE', 'this action needs a recent login; authenticate again')
         }

@@ -1,4 +1,5 @@
 import { AuthError, type AuthErrorCode, isAuthError } from '../errors/index.js'
+import { assertKnownOptions } from '../errors/options.js'
 import { parseDuration } from '../policy/policy.js'
 import type { AccessClaims } from '../tokens/types.js'
 import { type Body, peekParsedBody } from './body.js'
@@ -7,7 +8,14 @@ import { CSRF_HEADER, csrfMatches, isUnsafeMethod } from './csrf.js'
 import { extractAccessToken } from './extract.js'
 import type { HttpContext } from './options.js'
 import { failureResponse, thrownResponse } from './response.js'
-import { type AuthRequest, type GuardOptions, type GuardResult, TOKEN_LOCATIONS, type TokenLocation } from './types.js'
+import {
+  type AuthRequest,
+  type GuardOptions,
+  type GuardResult,
+  type PreparedGuard,
+  TOKEN_LOCATIONS,
+  type TokenLocation,
+} from './types.js'
 
 /**
  * The double-submit check for a request that carries an ambient credential (a cookie): on an
@@ -60,11 +68,11 @@ export function duplicateCookie(ctx: HttpContext, cookies: RequestCookies) {
 export async function authenticateRequest<T extends object>(
   ctx: HttpContext,
   request: AuthRequest,
-  options: GuardOptions | undefined,
+  options: GuardOptions | PreparedGuard | undefined,
   body: Body | null = null,
 ): Promise<GuardResult<T>> {
-  const locations = options?.locations ?? ctx.locations
-  if (options?.locations !== undefined) checkLocations(ctx, locations)
+  const guard = options === undefined ? defaultGuard(ctx) : isPrepared(options) ? options : prepareGuard(ctx, options)
+  const { locations, maxAuthAgeSeconds } = guard
   const cookies = locations.includes('cookie') ? readCookies(request.headers.get('cookie')) : EMPTY_COOKIES
   const found = extractAccessToken(
     {
@@ -80,17 +88,19 @@ export async function authenticateRequest<T extends object>(
     const csrf = checkCsrf(ctx, request, cookies)
     if (csrf) return csrf
   }
-  const maxAuthAge = options?.maxAuthAge
   let verified: Awaited<ReturnType<typeof ctx.engine.verifyAccess<T>>>
   try {
-    verified = await ctx.engine.verifyAccess<T>(found.token, maxAuthAge === undefined ? {} : { maxAuthAge })
+    verified = await ctx.engine.verifyAccess<T>(
+      found.token,
+      maxAuthAgeSeconds === undefined ? NO_FRESHNESS : { maxAuthAge: maxAuthAgeSeconds },
+    )
   } catch (error) {
     // Only an outage can throw here (a revocation check that cannot reach its store): fail closed.
     if (isAuthError(error)) return { ok: false, code: error.code, response: thrownResponse(error, ctx.realm) }
     throw error
   }
   if (verified.ok) return { ok: true, claims: verified.claims as AccessClaims<T> }
-  const maxAge = verified.code === 'ERR_AUTH_STALE' && maxAuthAge !== undefined ? seconds(maxAuthAge) : undefined
+  const maxAge = verified.code === 'ERR_AUTH_STALE' ? maxAuthAgeSeconds : undefined
   return {
     ok: false,
     code: verified.code,
@@ -104,8 +114,44 @@ function fail(ctx: HttpContext, code: AuthErrorCode, message: string) {
   return { ok: false as const, code, response: failureResponse(code, message, { realm: ctx.realm }) }
 }
 
-function seconds(duration: string | number): number {
-  return Math.floor(parseDuration(duration, 'maxAuthAge') / 1000)
+const NO_FRESHNESS = Object.freeze({})
+const DEFAULT_GUARDS = new WeakMap<HttpContext, PreparedGuard>()
+
+function defaultGuard(ctx: HttpContext): PreparedGuard {
+  let guard = DEFAULT_GUARDS.get(ctx)
+  if (guard === undefined) {
+    guard = prepareGuard(ctx, undefined)
+    DEFAULT_GUARDS.set(ctx, guard)
+  }
+  return guard
+}
+
+function isPrepared(options: GuardOptions | PreparedGuard): options is PreparedGuard {
+  return (options as PreparedGuard).prepared === true
+}
+
+/** Validates and resolves guard options once (see `AuthHttp.prepareGuard`). */
+export function prepareGuard(ctx: HttpContext, options: GuardOptions | undefined): PreparedGuard {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new AuthError('ERR_CONFIG_INVALID', "requireAuth: options must be an object such as { maxAuthAge: '5m' }")
+  }
+  assertKnownOptions('requireAuth', options, ['maxAuthAge', 'locations'], { maxAge: 'maxAuthAge', fresh: 'maxAuthAge' })
+  const locations = options?.locations ?? ctx.locations
+  if (options?.locations !== undefined) checkLocations(ctx, locations)
+  let maxAuthAgeSeconds: number | undefined
+  if (options?.maxAuthAge !== undefined) {
+    let ms: number
+    try {
+      ms = parseDuration(options.maxAuthAge, 'maxAuthAge')
+    } catch {
+      throw new AuthError(
+        'ERR_CONFIG_INVALID',
+        `requireAuth: maxAuthAge ${JSON.stringify(options.maxAuthAge)} is not a duration; give seconds (300) or a string such as '5m'`,
+      )
+    }
+    maxAuthAgeSeconds = Math.floor(ms / 1000)
+  }
+  return Object.freeze({ prepared: true as const, locations: Object.freeze([...locations]), maxAuthAgeSeconds })
 }
 
 /** A guard's own `locations` must be valid, and `'cookie'` needs the cookie transport (misuse: thrown). */

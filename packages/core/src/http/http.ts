@@ -1,6 +1,6 @@
 import type { IssueOptions } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
-import { authenticateRequest } from './guard.js'
+import { authenticateRequest, prepareGuard } from './guard.js'
 import { type AuthHttpOptions, requestMeta, resolveHttpOptions } from './options.js'
 import { thrownResponse } from './response.js'
 import { handleRequest } from './routes.js'
@@ -34,6 +34,7 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
     bodyLimit: ctx.bodyLimit,
     handle: (request) => handleRequest(ctx, request, report),
     authenticate: (request, guardOptions) => authenticateRequest(ctx, request, guardOptions),
+    prepareGuard: (guardOptions) => prepareGuard(ctx, guardOptions),
     async login(request: AuthRequest, subject: string, issueOptions: IssueOptions = {}): Promise<LoginResult> {
       if (
         ctx.clientIds !== null &&

@@ -17,6 +17,7 @@ export type {
   GuardOptions,
   GuardResult,
   LoginResult,
+  PreparedGuard,
   RequestBody,
   TokenLocation,
 } from './types.js'

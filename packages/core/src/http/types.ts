@@ -55,6 +55,19 @@ export interface GuardOptions {
   readonly locations?: readonly TokenLocation[]
 }
 
+/**
+ * Guard options validated and resolved once (by `http.prepareGuard`, which every adapter's
+ * `requireAuth()` calls when the route is declared): a bad option fails at start-up, and nothing
+ * is parsed per request.
+ */
+export interface PreparedGuard {
+  readonly prepared: true
+  /** Where the access token may come from. */
+  readonly locations: readonly TokenLocation[]
+  /** Freshness in whole seconds (`maxAuthAge`), or undefined. */
+  readonly maxAuthAgeSeconds: number | undefined
+}
+
 /** What a guard concludes: typed claims, or the response to send instead. */
 export type GuardResult<T extends object = Record<string, unknown>> =
   | { readonly ok: true; readonly claims: AccessClaims<T> }
@@ -83,8 +96,13 @@ export interface AuthHttp {
   /** The guard: extracts and verifies the access token (and CSRF in cookie mode for unsafe methods). */
   authenticate<T extends object = Record<string, unknown>>(
     request: AuthRequest,
-    options?: GuardOptions,
+    options?: GuardOptions | PreparedGuard,
   ): Promise<GuardResult<T>>
+  /**
+   * Validates and resolves guard options once; throws `AuthError('ERR_CONFIG_INVALID')` naming the
+   * option and the fix (`requireAuth({ maxAuthAge: '5 minutez' })` fails where it is written).
+   */
+  prepareGuard(options?: GuardOptions): PreparedGuard
   /** For the app's own login route, after it checked the credentials: issues a family and builds the response. */
   login(request: AuthRequest, subject: string, options?: IssueOptions): Promise<LoginResult>
   /**
