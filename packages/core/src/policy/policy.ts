@@ -99,6 +99,33 @@ const POLICY_ALIASES: Readonly<Record<string, string>> = {
 }
 
 /**
+ * The longest value, in seconds, that each field can sensibly have. A number beyond it that
+ * would be sensible as milliseconds almost certainly is milliseconds (`accessTtl: 900000` means
+ * 15 minutes to its author, and 10.4 days to us), so it is refused rather than silently accepted.
+ */
+const SENSIBLE_MAX_SECONDS: Readonly<Record<keyof Omit<PolicyInput, 'graceBinding'>, number>> = {
+  accessTtl: 86_400,
+  refreshIdleTtl: 400 * 86_400,
+  sessionMaxAge: 400 * 86_400,
+  reuseGrace: 3_600,
+  leeway: 3_600,
+}
+
+function refuseMilliseconds(field: keyof Omit<PolicyInput, 'graceBinding'>, seconds: number): void {
+  const max = SENSIBLE_MAX_SECONDS[field]
+  if (!(seconds > max) || !(seconds / 1000 <= max)) return
+  throw new AuthError(
+    'ERR_CONFIG_INVALID',
+    `policy.${field}: ${seconds} is ${describe(seconds * 1000)} as seconds, which looks like milliseconds; numbers are seconds: write '${ms(seconds)}'`,
+  )
+}
+
+function describe(milliseconds: number): string {
+  const days = milliseconds / 86_400_000
+  return days >= 1 ? `${Math.round(days * 10) / 10} days` : `${Math.round((milliseconds / 3_600_000) * 10) / 10} hours`
+}
+
+/**
  * Converts a {@link Duration} to milliseconds. Numbers are seconds. Throws `AuthError`
  * (`ERR_CONFIG_INVALID`) naming `field` for anything that is not a finite, non-negative duration.
  */
@@ -128,7 +155,9 @@ export function resolvePolicy(input: PolicyInput = {}): LifetimePolicy {
   assertKnownOptions('policy', input, POLICY_FIELDS, POLICY_ALIASES)
   const pick = (field: keyof Omit<PolicyInput, 'graceBinding'>): number => {
     const v = input[field]
-    return v === undefined ? DEFAULT_POLICY[field] : parseDuration(v, field)
+    if (v === undefined) return DEFAULT_POLICY[field]
+    if (typeof v === 'number') refuseMilliseconds(field, v)
+    return parseDuration(v, field)
   }
   const policy: LifetimePolicy = {
     accessTtl: pick('accessTtl'),
@@ -152,6 +181,12 @@ export function resolvePolicy(input: PolicyInput = {}): LifetimePolicy {
   if (policy.accessTtl < 1000) bad('policy.accessTtl: must be at least 1 second')
   if (policy.refreshIdleTtl < 1000) bad('policy.refreshIdleTtl: must be at least 1 second')
   if (policy.reuseGrace >= policy.accessTtl) {
+    // Name the field the user wrote: `{ accessTtl: 3 }` alone is about accessTtl, not the default reuseGrace.
+    if (input.reuseGrace === undefined) {
+      bad(
+        `policy.accessTtl: ${policy.accessTtl / 1000} s is not longer than the grace window (reuseGrace, default ${DEFAULT_POLICY.reuseGrace / 1000} s); give a longer accessTtl, or set a shorter reuseGrace`,
+      )
+    }
     bad('policy.reuseGrace: the grace window must be shorter than accessTtl')
   }
   if (policy.refreshIdleTtl > policy.sessionMaxAge) {
