@@ -112,6 +112,9 @@ export function createRedisRevocationFeed(options: RedisRevocationFeedOptions): 
   else {
     if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) bad('give a client, or a redis:// or rediss:// url')
     client = new Redis(url as string, { commandTimeout: timeout, connectTimeout: timeout, maxRetriesPerRequest: 1 })
+    // Errors surface through publish and listRevoked; without a listener ioredis prints
+    // "[ioredis] Unhandled error event" for every failed reconnect while Redis is down.
+    client.on('error', () => {})
   }
   const owned = options.client === undefined
   const openSubscriber =
