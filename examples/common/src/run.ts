@@ -39,6 +39,9 @@ export async function runExample({ name, start, dataDir }: RunExampleOptions): P
     onEvent: (event) =>
       console.log(`[event] ${event.type} ${event.familyId}`, event.type === 'reuse_detected' ? '(security alert)' : ''),
   })
+  // The start-up check: clock, keys, and the store reachable and migrated. A mistake stops the
+  // app here, with the fix in the message, instead of failing every request.
+  await engine.check()
 
   const server = await start({
     engine,

@@ -92,6 +92,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
   let server: ExampleServer
   try {
     await revocations?.ready()
+    // The start-up check: the clock, the keys, the store reachable and migrated.
+    await engine.check()
     server = await ADAPTERS[options.adapter]({ engine, transport: 'bearer' })
   } catch (error) {
     await closeStore()

@@ -36,6 +36,8 @@ export interface RedisStore extends FamilyStore {
   familyKey(id: string): string
   /** The key of the per-subject index (a sorted set of family ids). */
   subjectKey(subject: string): string
+  /** The start-up check: Redis answers a PING within the command timeout (else `ERR_STORAGE_UNAVAILABLE`). */
+  check(): Promise<void>
   /** Quits the client if the driver opened it from `url`; does nothing to a client you passed in. */
   close(): Promise<void>
 }
@@ -212,6 +214,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         const records = await Promise.all(ids.map(read))
         // The index is a hint: skip families that expired, and ids a failed create left behind.
         return records.filter((r): r is FamilyRecord => r !== null && r.subject === subject)
+      })
+    },
+
+    check(): Promise<void> {
+      return call('check', async () => {
+        await redis.ping()
       })
     },
 

@@ -51,8 +51,17 @@ export function isSerializationFailure(dialect: SqlDialect, error: unknown): boo
   }
 }
 
+/** True when `error` says a column is missing: the table is older than this code (`migrate()` has not run since the upgrade). */
+function isMissingColumn(error: DriverError): boolean {
+  return (
+    error.code === '42703' || // postgres undefined_column
+    error.errno === 1054 || // mysql ER_BAD_FIELD_ERROR
+    (error.code === 'SQLITE_ERROR' && /no such column|has no column named/i.test(error.message))
+  )
+}
+
 /** True when `error` says the table is missing: `migrate()` has not run against this database. */
-function isMissingTable(error: DriverError): boolean {
+export function isMissingTable(error: DriverError): boolean {
   return (
     error.code === '42P01' || // postgres undefined_table
     error.code === '3F000' || // postgres invalid_schema_name
@@ -72,6 +81,8 @@ function isTimeout(error: DriverError): boolean {
  * error code, never a value from the row (a row holds the family's nonce).
  *
  * - a damaged SQLite file (SQLITE_CORRUPT, SQLITE_NOTADB) is `ERR_STORAGE_CORRUPT`;
+ * - a missing table or column (not migrated, or not since the upgrade) is `ERR_CONFIG_INVALID`
+ *   with the fix: a deploy step is missing, and retrying will not help (never a 503);
  * - everything else (refused or lost connections, timeouts, a missing table, a full disk, a
  *   deadlock) is `ERR_STORAGE_UNAVAILABLE`: the request fails closed and may be retried.
  */
@@ -89,9 +100,16 @@ export function toStorageError(operation: string, label: string, error: unknown)
     return new AuthError('ERR_STORAGE_UNAVAILABLE', `${where} timed out`, { cause: e })
   }
   if (isMissingTable(e)) {
-    return new AuthError('ERR_STORAGE_UNAVAILABLE', `${where}: the table does not exist; run migrate() first`, {
+    return new AuthError('ERR_CONFIG_INVALID', `${where}: the table does not exist; run migrate() before starting`, {
       cause: e,
     })
+  }
+  if (isMissingColumn(e)) {
+    return new AuthError(
+      'ERR_CONFIG_INVALID',
+      `${where}: the table is older than this @auth/storage-sql (a column is missing); run migrate() before starting`,
+      { cause: e },
+    )
   }
   const code = typeof e.code === 'string' || typeof e.code === 'number' ? ` (${e.code})` : ''
   return new AuthError('ERR_STORAGE_UNAVAILABLE', `${where} failed${code}`, { cause: e })

@@ -4,7 +4,7 @@ import type { RawBuilder } from 'kysely'
 import { sql } from 'kysely'
 import type { AnyKysely, ResolvedTable, SqlDialect, TableOptions } from './config.js'
 import { assertKysely, resolveTable } from './config.js'
-import { toStorageError } from './errors.js'
+import { isMissingTable, toStorageError } from './errors.js'
 
 /** Options of {@link migrate}. */
 export interface MigrateOptions extends TableOptions {
@@ -279,6 +279,22 @@ export async function migrate(db: AnyKysely, options: MigrateOptions): Promise<M
     }
   } catch (error) {
     throw toStorageError('migrate', table.label, error)
+  }
+}
+
+/**
+ * The schema version `table` is at: the newest applied migration, 0 when none (the migrations
+ * table or its row does not exist).
+ */
+export async function appliedSchemaVersion(db: AnyKysely, table: ResolvedTable): Promise<number> {
+  const names = namesOf(table)
+  try {
+    const rows = await sql<{ version: unknown }>`
+      SELECT version FROM ${names.migrations} WHERE table_name = ${table.table}`.execute(db)
+    return Math.max(0, ...rows.rows.map((row) => Number(row.version)))
+  } catch (error) {
+    if (error instanceof Error && isMissingTable(error)) return 0
+    throw error
   }
 }
 

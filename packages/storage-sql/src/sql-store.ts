@@ -2,8 +2,9 @@ import type { CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore } fro
 import { AuthError, assertKnownOptions } from '@auth/core'
 import { sql } from 'kysely'
 import type { AnyKysely, TableOptions } from './config.js'
-import { assertKysely, resolveTable, scoped } from './config.js'
+import { assertKysely, DEFAULT_TABLE, resolveTable, scoped } from './config.js'
 import { isDuplicateKey, isSerializationFailure, toStorageError } from './errors.js'
+import { appliedSchemaVersion, SCHEMA_VERSION } from './migrate.js'
 import { decodeRow, encodeRow, isStorableKey } from './row.js'
 
 /** Options of {@link createSqlStore}. */
@@ -30,6 +31,12 @@ export interface SqlStore extends FamilyStore {
    * short. Returns how many were deleted. Run it on a schedule (see docs/storage/sql.md).
    */
   purgeExpired(now: number, options?: { batchSize?: number }): Promise<number>
+  /**
+   * The start-up check: the table is at this package's schema version. Not migrated (or not
+   * since an upgrade) throws `ERR_CONFIG_INVALID` saying to run `migrate()`; an unreachable
+   * database `ERR_STORAGE_UNAVAILABLE`.
+   */
+  check(): Promise<void>
   /** Does nothing: the Kysely instance and its pool belong to you; call `db.destroy()` yourself. */
   close(): Promise<void>
 }
@@ -111,6 +118,22 @@ export function createSqlStore(options: SqlStoreOptions): SqlStore {
   }
 
   return {
+    async check(): Promise<void> {
+      const version = await run('check', () => appliedSchemaVersion(options.db, table))
+      if (version < SCHEMA_VERSION) {
+        throw new AuthError(
+          'ERR_CONFIG_INVALID',
+          `storage-sql: ${label} is at schema version ${version}${version === 0 ? ' (not created)' : ''}, and this @auth/storage-sql needs ${SCHEMA_VERSION}; run migrate(db, { dialect: '${dialect}'${table.table === DEFAULT_TABLE ? '' : `, table: '${table.table}'`} }) before starting`,
+        )
+      }
+      if (version > SCHEMA_VERSION) {
+        throw new AuthError(
+          'ERR_CONFIG_INVALID',
+          `storage-sql: ${label} is at schema version ${version}, newer than this @auth/storage-sql (${SCHEMA_VERSION}); upgrade the package on this node`,
+        )
+      }
+    },
+
     async create(record: FamilyRecord): Promise<CreateResult> {
       const row = encodeRow(record)
       return run('create', async (signal) => {

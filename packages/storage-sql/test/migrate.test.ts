@@ -218,10 +218,11 @@ describe.skipIf(postgresUrl === undefined)('postgres: a custom schema', () => {
       expect(await store.create(record)).toEqual({ ok: true })
       expect(await store.listBySubject(record.subject)).toEqual([record])
       expect(await store.purgeExpired(Date.now())).toBe(1)
-      // The same table name without the schema does not exist.
+      // The same table name without the schema does not exist: a configuration error (run
+      // migrate), not an outage to retry.
       const unscoped = createSqlStore({ db, dialect: 'postgres', table })
       const error = await unscoped.get(record.id).catch((e: unknown) => e)
-      expect(isAuthError(error) && error.code).toBe('ERR_STORAGE_UNAVAILABLE')
+      expect(isAuthError(error) && error.code).toBe('ERR_CONFIG_INVALID')
     } finally {
       await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(db)
     }

@@ -133,8 +133,40 @@ export function createEngine(options: EngineOptions): Engine {
     },
 
     jwks: () => ctx.keyRing.jwks(ctx.clock.now()),
+
+    async check() {
+      const now = ctx.clock.now()
+      if (typeof now !== 'number' || !Number.isFinite(now) || now < EARLIEST_SANE_TIME) {
+        throw new AuthError(
+          'ERR_CONFIG_INVALID',
+          `check: the clock says ${String(now)}, which is not epoch milliseconds after 2020; check the clock option`,
+        )
+      }
+      // The keys: an access token signed now verifies now.
+      const probe = await ctx.codec.sign({
+        iss: ctx.issuer,
+        aud: ctx.audience,
+        sub: 'engine-check',
+        iat: Math.floor(now / 1000),
+        exp: Math.floor(now / 1000) + 60,
+        jti: 'engine-check',
+        sid: 'engine-check',
+        auth_time: Math.floor(now / 1000),
+      })
+      const verified = await ctx.codec.verify(probe, now)
+      if (!verified.ok) {
+        throw new AuthError(
+          'ERR_CONFIG_INVALID',
+          `check: a token signed with the active key does not verify (${verified.code})`,
+        )
+      }
+      await ctx.store.check()
+    },
   }
 }
+
+/** 2020-01-01: a clock before it is broken (or a test clock given to a production check). */
+const EARLIEST_SANE_TIME = Date.UTC(2020, 0, 1)
 
 /**
  * Starts a family: a fresh id and nonce, generation 0. The pair is built before the record is

@@ -9,11 +9,13 @@ import type { CompareAndSetResult, CreateResult, FamilyStore } from './store.js'
  * with the original as `cause`), and answers that cannot be right fail closed as
  * `ERR_STORAGE_CORRUPT`.
  */
-export type GuardedStore = Required<Pick<FamilyStore, 'create' | 'get' | 'compareAndSet' | 'listBySubject'>>
+export type GuardedStore = Required<Pick<FamilyStore, 'create' | 'get' | 'compareAndSet' | 'listBySubject' | 'check'>>
 
 /** Wraps `store` (see {@link GuardedStore}). */
 export function guardStore(store: FamilyStore): GuardedStore {
   return {
+    check: () =>
+      store.check === undefined ? Promise.resolve() : call('check', () => store.check?.() ?? Promise.resolve()),
     create: (record) => call('create', () => store.create(record), checkWriteResult),
     async get(id) {
       const record = await call('get', () => store.get(id))

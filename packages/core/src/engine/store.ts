@@ -43,6 +43,13 @@ export interface FamilyStore {
    * `batchSize`; returns how many were deleted. Drivers with native TTL may omit it.
    */
   purgeExpired?(now: number, options?: { batchSize?: number }): Promise<number>
+  /**
+   * The start-up check (`engine.check()` calls it): resolves when the store is reachable and ready
+   * (migrated, for SQL); otherwise throws `AuthError` with the fix in the message:
+   * `ERR_CONFIG_INVALID` for what a deploy must fix (not migrated), `ERR_STORAGE_UNAVAILABLE` for
+   * an outage. Optional; a driver without it is assumed ready.
+   */
+  check?(): Promise<void>
   /** Releases connections the driver opened itself (never ones the user passed in). */
   close?(): Promise<void>
 }

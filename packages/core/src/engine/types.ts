@@ -144,6 +144,13 @@ export interface Engine {
   ): Promise<VerifyAccessResult<T>>
   /** The public keys that verify access tokens. */
   jwks(): JWKS
+  /**
+   * The start-up check, for the app to await before it listens: the clock gives a sane time, the
+   * keys sign and verify, and the store is reachable and ready (its `check()`, e.g. SQL migrated).
+   * Throws `AuthError` naming the problem and the fix: `ERR_CONFIG_INVALID` for configuration (a
+   * store that is not migrated), `ERR_STORAGE_UNAVAILABLE` for an outage.
+   */
+  check(): Promise<void>
 }
 
 /**
