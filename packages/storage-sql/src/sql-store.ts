@@ -5,7 +5,7 @@ import type { AnyKysely, TableOptions } from './config.js'
 import { assertKysely, DEFAULT_TABLE, resolveTable, scoped } from './config.js'
 import { isDuplicateKey, isSerializationFailure, toStorageError } from './errors.js'
 import { appliedSchemaVersion, SCHEMA_VERSION } from './migrate.js'
-import { decodeRow, encodeRow, isStorableKey } from './row.js'
+import { decodeRow, encodeRow, FAMILY_COLUMNS, isStorableKey } from './row.js'
 
 /** Options of {@link createSqlStore}. */
 export interface SqlStoreOptions extends TableOptions {
@@ -45,26 +45,10 @@ const DEFAULT_TIMEOUT_MS = 5000
 const DEFAULT_BATCH_SIZE = 1000
 
 /** Every column but `id` and `subject`: what a compare-and-set rewrites. */
-const MUTABLE = [
-  'generation',
-  'status',
-  'revocation_reason',
-  'revoked_at',
-  'created_at',
-  'auth_time',
-  'last_used_at',
-  'rotated_at',
-  'rotated_binding',
-  'expires_at',
-  'idle_expires_at',
-  'version',
-  'nonce',
-  'meta',
-  'claims',
-  'policy',
-  'client_id',
-  'jkt',
-] as const
+const MUTABLE = FAMILY_COLUMNS.filter(
+  (column): column is Exclude<(typeof FAMILY_COLUMNS)[number], 'id' | 'subject'> =>
+    column !== 'id' && column !== 'subject',
+)
 
 /**
  * Creates a family store on an SQL table that {@link migrate} created.

@@ -133,12 +133,12 @@ describe('outages fail closed and fast: a server that accepts connections and ne
 })
 
 describe('sqlite failures', () => {
-  it('a table that was never migrated: ERR_STORAGE_UNAVAILABLE that says to run migrate()', async () => {
+  it('a table that was never migrated: ERR_CONFIG_INVALID (not a retryable outage) that says to run migrate()', async () => {
     const sqlite = openSqlite()
     try {
       const store = createSqlStore({ db: sqlite.db, dialect: 'sqlite', table: 'never_migrated' })
       const error = await store.get('x').catch((e: unknown) => e)
-      expect(isAuthError(error) && error.code).toBe('ERR_STORAGE_UNAVAILABLE')
+      expect(isAuthError(error) && error.code).toBe('ERR_CONFIG_INVALID')
       expect((error as Error).message).toMatch(/run migrate\(\)/)
     } finally {
       await sqlite.db.destroy()

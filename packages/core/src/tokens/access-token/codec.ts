@@ -120,15 +120,7 @@ export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): 
     const Buffer = Buf as NonNullable<typeof Buf>
     const verify = entry.nodeVerify
     if (!verify?.(token.slice(0, d2), Buffer.from(token.slice(d2 + 1), 'base64url'))) return fail.signature
-    const json = decodeUtf8(Buffer.from(token.slice(d1 + 1, d2), 'base64url'))
-    if (json === undefined) return fail.utf8
-    let payload: unknown
-    try {
-      payload = JSON.parse(json)
-    } catch {
-      return fail.payload
-    }
-    return settle(token, checkClaims(payload, now), entry, now)
+    return accept(token, Buffer.from(token.slice(d1 + 1, d2), 'base64url'), entry, now)
   }
 
   async function verifyJose(token: string, now: number): Promise<Result> {
@@ -142,6 +134,11 @@ export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): 
     } catch {
       return fail.signature
     }
+    return accept(token, payloadBytes, entry, now)
+  }
+
+  /** After a good signature, on both paths: the payload bytes as UTF-8 JSON, the claims checked, a success cached. */
+  function accept(token: string, payloadBytes: Uint8Array, entry: KeyEntry, now: number): Result {
     const json = decodeUtf8(payloadBytes)
     if (json === undefined) return fail.utf8
     let payload: unknown
