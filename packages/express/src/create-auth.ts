@@ -1,4 +1,4 @@
-import { assertKnownOptions, type IssueOptions, type TokenPair } from '@auth/core'
+import { AuthError, assertKnownOptions, type IssueOptions, type TokenPair } from '@auth/core'
 import { type AuthHttp, type AuthHttpOptions, createAuthHttp, type GuardOptions } from '@auth/core/http'
 import { type Request, type RequestHandler, type Response, Router } from 'express'
 import type { AuthClaims } from './claims.js'
@@ -44,7 +44,28 @@ export function createAuth(options: ExpressAuthOptions): ExpressAuth {
   const http = 'http' in options ? options.http : createAuthHttp(options)
   const router = Router()
 
-  router.use(http.prefix || '/', async (req, res, next) => {
+  const prefix = http.prefix
+  // Mounted at the root (`app.use(auth.router)`) or under the prefix itself
+  // (`app.use('/auth', auth.router)`): routes match on the full path, so both work. Mounted
+  // anywhere else, the routes could never match: that is refused loudly, not a silent 404.
+  router.use(async (req, res, next) => {
+    const base = req.baseUrl
+    if (base !== '' && !(base === prefix || prefix.startsWith(`${base}/`) || base.startsWith(`${prefix}/`))) {
+      send(
+        res,
+        http.errorResponse(
+          new AuthError(
+            'ERR_CONFIG_INVALID',
+            `@auth/express: auth.router is mounted at ${base}, where the routes under ${prefix || '/'} can never match; mount it with app.use(auth.router), or set prefix: '${base}${prefix}'`,
+          ),
+        ),
+      )
+      return
+    }
+    if (!req.originalUrl.startsWith(prefix)) {
+      next()
+      return
+    }
     let response: Awaited<ReturnType<AuthHttp['handle']>>
     try {
       response = await http.handle(toAuthRequest(req, routeBody(req)))
