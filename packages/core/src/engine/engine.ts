@@ -2,7 +2,7 @@ import { AuthError, failure } from '../errors/index.js'
 import { isFresh, isLive } from '../machine/lifetime.js'
 import { createFamilyRecord } from '../machine/record.js'
 import { type FamilyRecord, REVOCATION_REASONS, type RevocationReason } from '../machine/types.js'
-import { parseDuration } from '../policy/policy.js'
+import { type Duration, parseDuration } from '../policy/policy.js'
 import { generateFamilyId, generateNonce } from '../tokens/refresh-token.js'
 import type { VerifyAccessResult } from '../tokens/types.js'
 import { checkAppClaims, checkMeta, checkStoredClaims, checkSubject } from './claims.js'
@@ -59,7 +59,7 @@ export function createEngine(options: EngineOptions): Engine {
       if (clientId !== undefined && !isClientId(clientId)) {
         throw new AuthError('ERR_CONFIG_INVALID', 'issue: clientId must be 1 to 255 characters')
       }
-      return issue(ctx, subject, claims, meta, clientId ?? null)
+      return issue(ctx, subject, claims, meta, clientId ?? null, shorterAccessTtl(ctx, issueOptions.accessTtl, 'issue'))
     },
 
     async refresh(token, refreshOptions = {}) {
@@ -69,7 +69,13 @@ export function createEngine(options: EngineOptions): Engine {
       }
       const claims = checkAppClaims(refreshOptions.claims, 'refresh')
       const meta = checkMeta(refreshOptions.meta, 'refresh')
-      return refresh(ctx, token, { binding, meta, claims, clientId: refreshOptions.clientId })
+      return refresh(ctx, token, {
+        binding,
+        meta,
+        claims,
+        clientId: refreshOptions.clientId,
+        accessTtl: shorterAccessTtl(ctx, refreshOptions.accessTtl, 'refresh'),
+      })
     },
 
     inspectRefreshToken: (token, inspectOptions) => inspect(ctx, token, inspectOptions?.clientId),
@@ -165,6 +171,19 @@ export function createEngine(options: EngineOptions): Engine {
   }
 }
 
+/** A per-token `accessTtl`, parsed: at least 1 second and never longer than the policy's. */
+function shorterAccessTtl(ctx: EngineContext, value: unknown, where: string): number | undefined {
+  if (value === undefined) return undefined
+  const ttl = parseDuration(value as Duration, 'accessTtl')
+  if (ttl < 1000 || ttl > ctx.policy.accessTtl) {
+    throw new AuthError(
+      'ERR_CONFIG_INVALID',
+      `${where}: accessTtl must be between 1 second and the policy's accessTtl (${ctx.policy.accessTtl / 1000} s): a token may live shorter than the policy says, never longer`,
+    )
+  }
+  return ttl
+}
+
 /** 2020-01-01: a clock before it is broken (or a test clock given to a production check). */
 const EARLIEST_SANE_TIME = Date.UTC(2020, 0, 1)
 
@@ -178,6 +197,7 @@ async function issue(
   claims: Readonly<Record<string, unknown>>,
   meta: FamilyRecord['meta'] | undefined,
   clientId: string | null,
+  accessTtl: number | undefined,
 ): Promise<TokenPair> {
   for (let attempt = 0; attempt <= ctx.maxRetries; attempt++) {
     const now = ctx.clock.now()
@@ -191,7 +211,7 @@ async function issue(
       policy: ctx.policy,
       ...(meta === undefined ? {} : { meta }),
     })
-    const pair = await tokenPair(ctx, family, 0, now, {})
+    const pair = await tokenPair(ctx, family, 0, now, {}, accessTtl)
     const created = await ctx.store.create(family)
     if (created.ok) {
       ctx.emit({ type: 'issued', at: now, familyId: family.id, subject, generation: 0 })

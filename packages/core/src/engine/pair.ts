@@ -57,6 +57,7 @@ export async function accessTokenFor(
   family: FamilyRecord,
   now: number,
   appClaims: Readonly<Record<string, unknown>>,
+  accessTtl?: number,
 ): Promise<{ readonly token: string; readonly expiresAt: number }> {
   // Name by name: the loader wins, then the claims of this call (a refresh's), then the login
   // claims the family keeps. Only the login claims are stored; the others live in this token.
@@ -67,7 +68,7 @@ export async function accessTokenFor(
     merged = { ...merged, ...loaded }
   }
   const iat = Math.floor(now / 1000)
-  const exp = accessTokenExpiry(family, now, ctx.policy)
+  const exp = accessTokenExpiry(family, now, ctx.policy, accessTtl)
   const claims: AccessClaims = {
     ...merged,
     iss: ctx.issuer,
@@ -90,9 +91,10 @@ export async function tokenPair(
   generation: number,
   now: number,
   appClaims: Readonly<Record<string, unknown>>,
+  accessTtl?: number,
 ): Promise<TokenPair> {
   const [access, refreshToken] = await Promise.all([
-    accessTokenFor(ctx, family, now, appClaims),
+    accessTokenFor(ctx, family, now, appClaims, accessTtl),
     refreshTokenFor(ctx, family, generation, now),
   ])
   return {

@@ -24,6 +24,8 @@ export interface RefreshRequest {
   readonly claims: Readonly<Record<string, unknown>>
   /** The presenting client, when the caller knows it. */
   readonly clientId?: string | undefined
+  /** A shorter access-token lifetime for this refresh (milliseconds, checked). */
+  readonly accessTtl?: number | undefined
 }
 
 /**
@@ -142,7 +144,7 @@ function planRefresh(
       return {
         write: next,
         async after() {
-          const pair = await tokenPair(ctx, next, next.generation, now, request.claims)
+          const pair = await tokenPair(ctx, next, next.generation, now, request.claims, request.accessTtl)
           ctx.emit({ ...base, type: 'rotated', generation: next.generation })
           return { ok: true, type: 'rotated', pair, family: toSummary(next) }
         },
@@ -155,7 +157,7 @@ function planRefresh(
       // equally valid token for the same generation under the new key.)
       return {
         async finish() {
-          const pair = await tokenPair(ctx, family, decision.generation, now, request.claims)
+          const pair = await tokenPair(ctx, family, decision.generation, now, request.claims, request.accessTtl)
           ctx.emit({ ...base, type: 'replayed', generation: decision.generation })
           return { ok: true, type: 'replayed', pair, family: toSummary(family) }
         },

@@ -85,6 +85,11 @@ export interface IssueOptions {
    * client): its `client_id` claim, and only this client may refresh or revoke it.
    */
   readonly clientId?: string
+  /**
+   * This access token's lifetime, shorter than the policy's `accessTtl` (flask-jwt-extended's
+   * `expires_delta`): for a sensitive action, a short-lived token. Never longer (refused).
+   */
+  readonly accessTtl?: Duration
 }
 
 /** Options of `engine.refresh`. */
@@ -100,6 +105,8 @@ export interface RefreshOptions {
   readonly claims?: Record<string, unknown>
   /** The presenting client: refused (`ERR_REFRESH_TOKEN_INVALID`) when the family is bound to another. */
   readonly clientId?: string
+  /** The new access token's lifetime, shorter than the policy's `accessTtl` (never longer: refused). */
+  readonly accessTtl?: Duration
 }
 
 /** Options of `engine.inspectRefreshToken`. */

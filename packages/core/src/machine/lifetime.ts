@@ -52,13 +52,20 @@ export function isLive(family: FamilyRecord, now: number, policy: LifetimePolicy
 }
 
 /**
- * The `exp` (epoch seconds) of an access token `family` signs at `now`: `accessTtl` later, but
+ * The `exp` (epoch seconds) of an access token `family` signs at `now`: `accessTtl` later (the
+ * policy's, or a shorter one asked for this token; never a longer one), but
  * never past the family's absolute expiry (no access token outlives its family's maximum age),
  * and at least one second after `iat`.
  */
-export function accessTokenExpiry(family: FamilyRecord, now: number, policy: LifetimePolicy): number {
+export function accessTokenExpiry(
+  family: FamilyRecord,
+  now: number,
+  policy: LifetimePolicy,
+  accessTtl: number = policy.accessTtl,
+): number {
   const iat = Math.floor(now / 1000)
-  return Math.max(iat + 1, Math.floor(Math.min(now + policy.accessTtl, absoluteExpiryOf(family, policy)) / 1000))
+  const ttl = Math.min(accessTtl, policy.accessTtl)
+  return Math.max(iat + 1, Math.floor(Math.min(now + ttl, absoluteExpiryOf(family, policy)) / 1000))
 }
 
 /** When the family ends if nothing more happens: the earlier of its idle and absolute expiry (what clients are shown). */
