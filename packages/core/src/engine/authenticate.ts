@@ -17,7 +17,8 @@ export type Authenticated =
     }
   | Failure<RefreshErrorCode>
 
-const invalid = (): Failure<RefreshErrorCode> =>
+/** The one refusal of a refresh token that is not ours (or names no live family): nothing more is said. */
+export const invalid = (): Failure<RefreshErrorCode> =>
   failure('ERR_REFRESH_TOKEN_INVALID', 'the refresh token is not valid; log in again')
 
 /** A token under a retired MAC key may detect reuse, but never rotates or replays. */

@@ -5,13 +5,16 @@ import { RESERVED_CLAIMS } from '../tokens/types.js'
 
 const reserved: ReadonlySet<string> = new Set(RESERVED_CLAIMS)
 
+/** The claims of a call that gave none: one shared frozen object, so the pair builder can skip the merge by identity. */
+export const NO_CLAIMS: Readonly<Record<string, unknown>> = Object.freeze({})
+
 /**
  * Checks the app's own claims: a plain object whose names are not the library's. Passing a
  * reserved name (`sub`, `exp`, `sid`…) is a programming error, so it throws
  * `AuthError('ERR_CONFIG_INVALID')` instead of silently losing either value.
  */
 export function checkAppClaims(claims: unknown, where: string): Readonly<Record<string, unknown>> {
-  if (claims === undefined) return {}
+  if (claims === undefined) return NO_CLAIMS
   if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
     throw new AuthError('ERR_CONFIG_INVALID', `${where}: claims must be a plain object`)
   }

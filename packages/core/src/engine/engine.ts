@@ -5,7 +5,7 @@ import { type FamilyRecord, REVOCATION_REASONS, type RevocationReason } from '..
 import { type Duration, parseDuration } from '../policy/policy.js'
 import { generateFamilyId, generateNonce } from '../tokens/refresh-token.js'
 import type { VerifyAccessResult } from '../tokens/types.js'
-import { checkAppClaims, checkMeta, checkStoredClaims, checkSubject } from './claims.js'
+import { checkAppClaims, checkMeta, checkStoredClaims, checkSubject, NO_CLAIMS } from './claims.js'
 import { familyOp, revokeFamily } from './family-ops.js'
 import { type EngineContext, isClientId, resolveEngineOptions } from './options.js'
 import { tokenPair } from './pair.js'
@@ -126,11 +126,8 @@ export function createEngine(options: EngineOptions): Engine {
       }
       const maxAuthAge = verifyOptions?.maxAuthAge
       if (result.ok && maxAuthAge !== undefined) {
-        // Guards pass whole seconds, prepared once (http.prepareGuard); a string is parsed here.
-        const maxAge =
-          typeof maxAuthAge === 'number' && maxAuthAge >= 0 && Number.isFinite(maxAuthAge)
-            ? maxAuthAge * 1000
-            : parseDuration(maxAuthAge, 'maxAuthAge')
+        // Guards pass whole seconds, prepared once (http.prepareGuard): a number costs a multiply.
+        const maxAge = parseDuration(maxAuthAge, 'maxAuthAge')
         if (!isFresh(result.claims.auth_time * 1000, now, maxAge)) {
           return failure('ERR_AUTH_STALE', 'this action needs a recent login; authenticate again')
         }
@@ -211,7 +208,7 @@ async function issue(
       policy: ctx.policy,
       ...(meta === undefined ? {} : { meta }),
     })
-    const pair = await tokenPair(ctx, family, 0, now, {}, accessTtl)
+    const pair = await tokenPair(ctx, family, 0, now, NO_CLAIMS, accessTtl)
     const created = await ctx.store.create(family)
     if (created.ok) {
       ctx.emit({ type: 'issued', at: now, familyId: family.id, subject, generation: 0 })

@@ -7,11 +7,9 @@ import type { LifetimePolicy } from '../policy/policy.js'
 import type { RandomReader } from '../runtime.js'
 import { encodeRefreshToken } from '../tokens/refresh-token.js'
 import type { AccessClaims, AccessTokenCodec } from '../tokens/types.js'
-import { checkAppClaims } from './claims.js'
+import { checkAppClaims, NO_CLAIMS } from './claims.js'
 import { toSummary } from './summary.js'
 import type { FamilySummary, TokenPair } from './types.js'
-
-const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({})
 
 /** What building a token pair needs, fixed when the engine is built. */
 export interface PairContext {
@@ -62,7 +60,7 @@ export async function accessTokenFor(
   // Name by name: the loader wins, then the claims of this call (a refresh's), then the login
   // claims the family keeps. Only the login claims are stored; the others live in this token.
   let merged: Readonly<Record<string, unknown>> = family.claims
-  if (appClaims !== EMPTY && Object.keys(appClaims).length > 0) merged = { ...merged, ...appClaims }
+  if (appClaims !== NO_CLAIMS) merged = { ...merged, ...appClaims }
   if (ctx.claimsLoader !== undefined) {
     const loaded = checkAppClaims(await ctx.claimsLoader(toSummary(family)), 'claims loader')
     merged = { ...merged, ...loaded }

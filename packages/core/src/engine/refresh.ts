@@ -2,8 +2,9 @@ import { failure } from '../errors/index.js'
 import { decide } from '../machine/decide.js'
 import { expiryAt, inGraceWindow } from '../machine/lifetime.js'
 import type { FamilyMeta, FamilyRecord } from '../machine/types.js'
-import { type Authenticated, authenticateRefreshToken, keyRetired } from './authenticate.js'
+import { type Authenticated, authenticateRefreshToken, invalid, keyRetired } from './authenticate.js'
 import { type Plan, writeWithRetry } from './cas-retry.js'
+import { NO_CLAIMS } from './claims.js'
 import type { EngineContext } from './options.js'
 import { tokenPair } from './pair.js'
 import { toSummary } from './summary.js'
@@ -52,12 +53,12 @@ export async function refresh(ctx: EngineContext, token: unknown, request: Refre
     ctx.store,
     auth.family,
     (family) => planRefresh(ctx, family, auth.generation, request),
-    () => failure('ERR_REFRESH_TOKEN_INVALID', 'the refresh token is not valid; log in again'),
+    invalid,
     ctx.maxRetries,
   )
 }
 
-const NO_REQUEST: RefreshRequest = { binding: null, meta: undefined, claims: {} }
+const NO_REQUEST: RefreshRequest = { binding: null, meta: undefined, claims: NO_CLAIMS }
 
 /** RFC 6749 §6: a refresh token is bound to the client it was issued to; another client's presentation is refused (nothing is revoked). */
 function otherClient(family: FamilyRecord, clientId: string | undefined): boolean {
@@ -86,7 +87,7 @@ export async function inspect(
   if (otherClient(auth.family, clientId)) return NOT_THIS_CLIENT()
   // A generation the family never reached was never handed out: refuse it as refresh does.
   if (auth.generation > auth.family.generation) {
-    return failure('ERR_REFRESH_TOKEN_INVALID', 'the refresh token is not valid; log in again')
+    return invalid()
   }
   const found = {
     ok: true,
@@ -206,7 +207,7 @@ function planRefresh(
             }),
           }
         case 'unknown_generation':
-          return { finish: () => failure('ERR_REFRESH_TOKEN_INVALID', 'the refresh token is not valid; log in again') }
+          return { finish: invalid }
         default: {
           const _never: never = decision.reason
           return _never
