@@ -1,5 +1,5 @@
 import { type AuthEvent, createEngine, type Engine } from '@auth/core'
-import { type AuthHttp, CSRF_HEADER, createAuthHttp, type Transport } from '@auth/core/http'
+import { type AuthHttp, type AuthHttpOptions, CSRF_HEADER, createAuthHttp, type Transport } from '@auth/core/http'
 import { createManualClock, type ManualClock } from '@auth/core/testing'
 import { createMemoryStore } from '@auth/storage-memory'
 import { expect } from 'vitest'
@@ -57,7 +57,11 @@ export interface SuiteContext {
 }
 
 /** Starts one adapter's test app on a fresh memory store, engine and http layer. */
-export async function startSuite(adapter: AdapterUnderTest, transport: Transport): Promise<SuiteContext> {
+export async function startSuite(
+  adapter: AdapterUnderTest,
+  transport: Transport,
+  httpOptions: Partial<AuthHttpOptions> = {},
+): Promise<SuiteContext> {
   const clock = createManualClock()
   const events: AuthEvent[] = []
   const engine = createEngine({
@@ -76,6 +80,7 @@ export async function startSuite(adapter: AdapterUnderTest, transport: Transport
     clock,
     // The suite speaks plain HTTP to 127.0.0.1; the cookie names and every other attribute stay the defaults.
     ...(transport === 'cookie' ? { cookies: { secure: false, dangerouslyAllowInsecureCookies: true } } : {}),
+    ...httpOptions,
   })
   const app: RunningApp = await adapter.start(http)
 

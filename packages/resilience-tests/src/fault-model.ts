@@ -8,7 +8,7 @@ import {
   type RefreshResult,
 } from '@auth/core'
 import { decide } from '@auth/core/machine'
-import type { ManualClock } from '@auth/core/testing'
+import { listAllBySubject, type ManualClock } from '@auth/core/testing'
 import { parseRefreshToken } from '@auth/core/tokens'
 import fc from 'fast-check'
 import { expect } from 'vitest'
@@ -175,7 +175,7 @@ export async function runModel(env: ModelEnv, graceBinding: GraceBinding, steps:
   const other = (ua: Ua): Ua => (ua === 'A' ? 'B' : 'A')
 
   const snapshot = async (): Promise<Map<string, FamilyRecord | null>> => {
-    for (const subject of env.subjects) for (const f of await inner.listBySubject(subject)) known.add(f.id)
+    for (const subject of env.subjects) for (const f of await listAllBySubject(inner, subject)) known.add(f.id)
     const map = new Map<string, FamilyRecord | null>()
     for (const id of known) map.set(id, await inner.get(id))
     return map

@@ -1,4 +1,4 @@
-import type { CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore } from '@auth/core'
+import type { CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore, PageRequest, SubjectPage } from '@auth/core'
 import { AuthError } from '@auth/core'
 
 /** The store calls a fault can hit. */
@@ -157,8 +157,8 @@ export function createFaultyStore(
     get: (id: string): Promise<FamilyRecord | null> => call('get', () => inner.get(id)),
     compareAndSet: (id: string, expectedVersion: number, next: FamilyRecord): Promise<CompareAndSetResult> =>
       call('compareAndSet', () => inner.compareAndSet(id, expectedVersion, next)),
-    listBySubject: (subject: string): Promise<FamilyRecord[]> =>
-      call('listBySubject', () => inner.listBySubject(subject)),
+    listBySubject: (subject: string, page: PageRequest): Promise<SubjectPage> =>
+      call('listBySubject', () => inner.listBySubject(subject, page)),
     setPlan(next) {
       current = next
       index = 0

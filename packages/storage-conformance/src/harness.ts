@@ -1,5 +1,5 @@
 import { type AuthErrorCode, isAuthError } from '@auth/core'
-import { createManualClock, type ManualClock } from '@auth/core/testing'
+import { createManualClock, listAllBySubject, type ManualClock } from '@auth/core/testing'
 import { expect } from 'vitest'
 import type { ConformanceHarness, ConformanceOptions, SuiteName } from './types.js'
 
@@ -66,3 +66,6 @@ export function byId<T extends { readonly id: string }>(records: readonly T[]): 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
+
+/** Every record `listBySubject` gives for `subject`, walking its pages as the engine does (each id once). */
+export const listAll = listAllBySubject

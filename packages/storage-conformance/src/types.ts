@@ -48,6 +48,12 @@ export interface StoreInspector {
    * argument says which kind; a driver may ignore it if it can write only one kind.
    */
   corrupt(id: string, kind: CorruptionKind): Promise<void>
+  /**
+   * Optional: how many entries the subject's index holds, counted in the storage itself (Redis
+   * `ZCARD`, SQL `COUNT(*)` of the rows that are not revoked), not through `listBySubject`. The
+   * capacity tests use it to show that revoked and evicted families leave the index.
+   */
+  indexed?(subject: string): Promise<number>
 }
 
 /** What `setup` hands the suite: a fresh, empty, isolated store and its side channel. */

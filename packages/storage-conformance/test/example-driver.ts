@@ -5,6 +5,7 @@ import {
   type FamilyRecord,
   type FamilyStore,
   familyRecordProblem,
+  type SubjectPage,
 } from '@auth/core'
 
 /**
@@ -35,7 +36,7 @@ export function createJsonMapStore(): JsonMapStore {
       rows.set(record.id, JSON.stringify(record))
       const ids = bySubject.get(record.subject) ?? new Set()
       bySubject.set(record.subject, ids.add(record.id))
-      return { ok: true }
+      return { ok: true, families: ids.size }
     },
 
     async get(id) {
@@ -52,12 +53,18 @@ export function createJsonMapStore(): JsonMapStore {
         throw new AuthError('ERR_CONFIG_INVALID', 'compareAndSet: a family never changes its id or subject')
       }
       rows.set(id, JSON.stringify(next))
+      // A revoked family leaves the subject index; its record stays (reuse detection needs it).
+      if (next.status === 'revoked') bySubject.get(next.subject)?.delete(id)
       return { ok: true }
     },
 
-    async listBySubject(subject) {
-      const ids = [...(bySubject.get(subject) ?? [])]
-      return ids.map(read).filter((r): r is FamilyRecord => r !== null)
+    // Keyset paging: ids in order, the cursor the last id handed out, so a walk stays whole while
+    // families leave the index. A database does the same with WHERE id > ? ORDER BY id LIMIT ?.
+    async listBySubject(subject, { limit, cursor }): Promise<SubjectPage> {
+      const ids = [...(bySubject.get(subject) ?? [])].filter((id) => cursor == null || id > cursor).sort()
+      const page = ids.slice(0, limit)
+      const records = page.map(read).filter((r): r is FamilyRecord => r !== null)
+      return { records, cursor: ids.length > limit ? (page.at(-1) ?? null) : null }
     },
 
     async purgeExpired(now, { batchSize = 500 } = {}) {

@@ -1,4 +1,12 @@
-import type { Clock, CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore } from '@auth/core'
+import type {
+  Clock,
+  CompareAndSetResult,
+  CreateResult,
+  FamilyRecord,
+  FamilyStore,
+  PageRequest,
+  SubjectPage,
+} from '@auth/core'
 import { AuthError, assertKnownOptions, systemClock } from '@auth/core'
 
 /** Options of {@link createMemoryStore}. */
@@ -47,12 +55,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const records = new Map<string, FamilyRecord>()
   const bySubject = new Map<string, Set<string>>()
 
-  const remove = (record: FamilyRecord): void => {
-    records.delete(record.id)
+  const unindex = (record: FamilyRecord): void => {
     const ids = bySubject.get(record.subject)
     if (ids === undefined) return
     ids.delete(record.id)
     if (ids.size === 0) bySubject.delete(record.subject)
+  }
+
+  const remove = (record: FamilyRecord): void => {
+    records.delete(record.id)
+    unindex(record)
   }
 
   /** The live record for `id`; an expired one is dropped on the way. */
@@ -77,7 +89,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         bySubject.set(stored.subject, ids)
       }
       ids.add(stored.id)
-      return { ok: true }
+      return { ok: true, families: ids.size }
     },
 
     async get(id: string): Promise<FamilyRecord | null> {
@@ -95,20 +107,26 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       }
       if (current.version !== expectedVersion) return { ok: false, reason: 'conflict' }
       records.set(id, freezeCopy(next))
+      // A revoked family leaves the subject index (its record stays, for reuse detection).
+      if (next.status === 'revoked') unindex(next)
       return { ok: true }
     },
 
-    async listBySubject(subject: string): Promise<FamilyRecord[]> {
+    async listBySubject(subject: string, page: PageRequest): Promise<SubjectPage> {
       const ids = bySubject.get(subject)
-      if (ids === undefined) return []
+      if (ids === undefined) return { records: [], cursor: null }
+      const limit = pageLimit(page)
+      const after = page.cursor ?? null
+      // Ids in sorted order, the cursor the last one handed out: stable while families leave.
+      const sorted = [...ids].filter((id) => after === null || id > after).sort()
       const now = clock.now()
-      const out: FamilyRecord[] = []
-      // Copy first: `live` may delete from `ids` while we walk it.
-      for (const id of [...ids]) {
+      const records: FamilyRecord[] = []
+      for (const id of sorted.slice(0, limit)) {
         const record = live(id, now)
-        if (record !== undefined) out.push(record)
+        if (record !== undefined) records.push(record)
       }
-      return out
+      const last = sorted[Math.min(limit, sorted.length) - 1]
+      return { records, cursor: sorted.length > limit && last !== undefined ? last : null }
     },
 
     async purgeExpired(now: number, purgeOptions: { batchSize?: number } = {}): Promise<number> {
@@ -135,6 +153,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
     size: () => records.size,
   }
+}
+
+/** The page size asked for, checked: the engine asks for 100. */
+function pageLimit(page: PageRequest): number {
+  const limit = page?.limit
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new AuthError('ERR_CONFIG_INVALID', 'listBySubject: limit must be a positive integer')
+  }
+  return limit
 }
 
 /** A frozen copy of `record` (its nested objects too), so no caller can reach stored state. */

@@ -1,8 +1,8 @@
-import type { CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore } from '@auth/core'
+import type { CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore, PageRequest, SubjectPage } from '@auth/core'
 import { AuthError, assertKnownOptions, isAuthError, withStorageDeadline } from '@auth/core'
 import { type Cluster, Redis } from 'ioredis'
 import { decodeRecord, encodeRecord } from './codec.js'
-import { COMPARE_AND_SET, CREATE, INDEX_ADD, INDEX_LIST, type Script } from './scripts.js'
+import { COMPARE_AND_SET, CREATE, INDEX_ADD, INDEX_PAGE, type Script } from './scripts.js'
 
 /** Options of {@link createRedisStore}: pass your own client, or a URL for the driver to own one. */
 export type RedisStoreOptions = (
@@ -52,8 +52,10 @@ const DEFAULT_TIMEOUT = 2000
  * - `create` and `compareAndSet` are each one Lua script on that one key, so they are atomic.
  * - `<prefix>:sub:{<subject>}` is a sorted set of the subject's family ids, scored by the latest
  *   time the family could still live. It is written before the family and only ever over-includes:
- *   `listBySubject` reads it, then fetches each family from its own key (its own slot) and keeps
- *   only those that exist and belong to the subject. The family key is the truth.
+ *   `listBySubject` reads one page of it (`ZSCAN`), then fetches each family from its own key (its
+ *   own slot) and keeps only active ones that exist and belong to the subject, removing the other
+ *   ids from the index. A compare-and-set that revokes a family removes it from the index (`ZREM`)
+ *   before answering. The family key is the truth.
  * - Every call is bounded by `commandTimeout`; an outage throws `AuthError('ERR_STORAGE_UNAVAILABLE')`
  *   and data the driver did not write throws `AuthError('ERR_STORAGE_CORRUPT')`.
  *
@@ -152,7 +154,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         const score = indexScore(record)
         // Index first: a crash between the two writes leaves a harmless dangling id, never a live
         // family that listBySubject (and so logout-all) cannot see.
-        await indexAdd(record.subject, record.id, score)
+        const families = Number(await indexAdd(record.subject, record.id, score))
         const created = await evalScript(CREATE, familyKey(record.id), [
           String(record.version),
           record.subject,
@@ -160,7 +162,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
           json,
           record.idleExpiresAt,
         ])
-        return created === 1 ? { ok: true } : { ok: false, reason: 'exists' }
+        return created === 1 ? { ok: true, families } : { ok: false, reason: 'exists' }
       })
     },
 
@@ -193,6 +195,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         }
         switch (outcome) {
           case 1:
+            // A revoked family leaves the subject index (another slot, so a second call). A crash
+            // in between leaves an entry that the next listing finds revoked and removes.
+            if (next.status === 'revoked') await redis.zrem(subjectKey(next.subject), id)
             return { ok: true }
           case 0:
             return { ok: false, reason: 'not_found' }
@@ -208,12 +213,27 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       })
     },
 
-    listBySubject(subject: string): Promise<FamilyRecord[]> {
+    listBySubject(subject: string, page: PageRequest): Promise<SubjectPage> {
+      const limit = page?.limit
+      if (!Number.isSafeInteger(limit) || limit < 1) {
+        throw new AuthError('ERR_CONFIG_INVALID', 'listBySubject: limit must be a positive integer')
+      }
       return call('listBySubject', async () => {
-        const ids = (await evalScript(INDEX_LIST, subjectKey(subject), [])) as string[]
-        const records = await Promise.all(ids.map(read))
-        // The index is a hint: skip families that expired, and ids a failed create left behind.
-        return records.filter((r): r is FamilyRecord => r !== null && r.subject === subject)
+        const [next, ...ids] = (await evalScript(INDEX_PAGE, subjectKey(subject), [
+          page.cursor ?? '0',
+          limit,
+        ])) as string[]
+        const found = await Promise.all(ids.map(read))
+        const records: FamilyRecord[] = []
+        const stale: string[] = []
+        // The index is a hint: an id whose family expired, that a failed create left behind, or
+        // whose revocation a crash kept in the index is dropped from it here.
+        for (const [i, record] of found.entries()) {
+          if (record !== null && record.subject === subject && record.status === 'active') records.push(record)
+          else stale.push(ids[i] as string)
+        }
+        if (stale.length > 0) await redis.zrem(subjectKey(subject), ...stale)
+        return { records, cursor: next === '0' || next === undefined ? null : next }
       })
     },
 

@@ -49,7 +49,8 @@ return 1
 
 /**
  * Subject index: add (or raise) one family id, drop entries already expired, and keep the key
- * alive as long as its latest entry. KEYS[1] index; ARGV score, family id.
+ * alive as long as its latest entry. KEYS[1] index; ARGV score, family id. Returns how many
+ * entries the index holds now (what `create` reports as `families`).
  */
 export const INDEX_ADD = script(`
 local t = redis.call('TIME')
@@ -58,13 +59,23 @@ redis.call('ZADD', KEYS[1], 'GT', ARGV[1], ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
 local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if top[2] then redis.call('PEXPIREAT', KEYS[1], top[2]) end
-return 1
+return redis.call('ZCARD', KEYS[1])
 `)
 
-/** Subject index: drop expired entries and return the rest. KEYS[1] index. */
-export const INDEX_LIST = script(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
-return redis.call('ZRANGE', KEYS[1], 0, -1)
+/**
+ * Subject index: one page. On the first page (cursor '0') expired entries are dropped first.
+ * ZSCAN's cursor survives entries leaving between pages: an entry present for the whole walk is
+ * returned at least once. KEYS[1] index; ARGV cursor, count. Returns { next cursor, ids... }.
+ */
+export const INDEX_PAGE = script(`
+if ARGV[1] == '0' then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
+end
+local page = redis.call('ZSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+local out = { page[1] }
+local entries = page[2]
+for i = 1, #entries, 2 do out[#out + 1] = entries[i] end
+return out
 `)

@@ -4,7 +4,7 @@ import { newSubject, runStoreConformance, SUITE_POLICY } from '@auth/storage-con
 import { type Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisRevocationFeed, type RedisStore } from '../src/index.js'
-import { COMPARE_AND_SET, CREATE, INDEX_ADD, INDEX_LIST } from '../src/scripts.js'
+import { COMPARE_AND_SET, CREATE, INDEX_ADD, INDEX_PAGE } from '../src/scripts.js'
 import { clusterHarness, keysByNode, type LocalCluster, redisBinaries, startCluster } from './cluster-harness.js'
 import { randomPrefix } from './redis-harness.js'
 
@@ -119,7 +119,7 @@ describe.skipIf(!url || !binaries)('redis cluster (3 masters, started by this fi
           CREATE.sha,
           COMPARE_AND_SET.sha,
           INDEX_ADD.sha,
-          INDEX_LIST.sha,
+          INDEX_PAGE.sha,
         )) as number[]
         expect(loaded.slice(0, 2), `port ${node.options.port}`).toEqual([1, 1])
       }

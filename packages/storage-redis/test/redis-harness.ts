@@ -44,6 +44,7 @@ export function redisHarness(url: string): ConformanceHarness & { store: RedisSt
  */
 export function redisInspector(store: RedisStore, client: Redis | Cluster): StoreInspector {
   return {
+    indexed: (subject) => client.zcard(store.subjectKey(subject)),
     async raw(id) {
       const key = store.familyKey(id)
       const type = await client.type(key)

@@ -1,4 +1,4 @@
-import type { CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore } from '@auth/core'
+import type { CompareAndSetResult, CreateResult, FamilyRecord, FamilyStore, PageRequest, SubjectPage } from '@auth/core'
 import { AuthError, assertKnownOptions } from '@auth/core'
 import { sql } from 'kysely'
 import type { AnyKysely, TableOptions } from './config.js'
@@ -53,7 +53,9 @@ const MUTABLE = FAMILY_COLUMNS.filter(
 /**
  * Creates a family store on an SQL table that {@link migrate} created.
  *
- * - `create` is one `INSERT`; a duplicate primary key is `{ ok: false, reason: 'exists' }`.
+ * - `create` is one `INSERT` (a duplicate primary key is `{ ok: false, reason: 'exists' }`), then one
+ *   indexed `COUNT` of the subject's active rows: the `families` the engine compares with its cap.
+ * - `listBySubject` pages the subject's active rows by id (keyset paging); a revoked row has left it.
  * - `compareAndSet` is one conditional `UPDATE … WHERE id = ? AND subject = ? AND version = ?`:
  *   the database decides atomically, and exactly one of any number of concurrent writers of one
  *   version matches the row. Only when no row matched does a second `SELECT` tell `conflict`
@@ -123,11 +125,18 @@ export function createSqlStore(options: SqlStoreOptions): SqlStore {
       return run('create', async (signal) => {
         try {
           await db.insertInto(name).values(row).execute({ signal })
-          return { ok: true }
         } catch (error) {
           if (isDuplicateKey(dialect, error)) return { ok: false, reason: 'exists' }
           throw error
         }
+        // The subject index is the subject's rows that are not revoked (one indexed count).
+        const counted = await db
+          .selectFrom(name)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('subject', '=', row.subject)
+          .where('status', '<>', 'revoked')
+          .executeTakeFirstOrThrow({ signal })
+        return { ok: true, families: Number((counted as { n: unknown }).n) }
       })
     },
 
@@ -208,11 +217,31 @@ export function createSqlStore(options: SqlStoreOptions): SqlStore {
       })
     },
 
-    async listBySubject(subject: string): Promise<FamilyRecord[]> {
-      if (!isStorableKey(subject)) return []
+    async listBySubject(subject: string, page: PageRequest): Promise<SubjectPage> {
+      const limit = page?.limit
+      if (!Number.isSafeInteger(limit) || limit < 1) {
+        throw new AuthError('ERR_CONFIG_INVALID', 'listBySubject: limit must be a positive integer')
+      }
+      if (!isStorableKey(subject)) return { records: [], cursor: null }
+      const after = page.cursor ?? null
       return run('listBySubject', async (signal) => {
-        const rows: unknown[] = await db.selectFrom(name).selectAll().where('subject', '=', subject).execute({ signal })
-        return rows.map((row) => decodeRow(row, label)).filter((record) => record.subject === subject)
+        // Keyset paging by id: stable while rows leave the index (revoked rows). `<> 'revoked'`
+        // rather than `= 'active'`: a row with a status we never write is read, and refused.
+        let query = db
+          .selectFrom(name)
+          .selectAll()
+          .where('subject', '=', subject)
+          .where('status', '<>', 'revoked')
+          .orderBy('id')
+          .limit(limit)
+        if (after !== null) query = query.where('id', '>', after)
+        const rows: unknown[] = await query.execute({ signal })
+        const records = rows.map((row) => decodeRow(row, label))
+        const last = records.at(-1)
+        return {
+          records: records.filter((record) => record.subject === subject),
+          cursor: rows.length === limit && last !== undefined ? last.id : null,
+        }
       })
     },
 

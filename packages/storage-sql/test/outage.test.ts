@@ -32,7 +32,7 @@ async function expectEveryCall(db: AnyKysely, dialect: SqlDialect, code: AuthErr
     ['create', () => store.create(record)],
     ['get', () => store.get(record.id)],
     ['compareAndSet', () => store.compareAndSet(record.id, 1, rotate(record, Date.now()))],
-    ['listBySubject', () => store.listBySubject(record.subject)],
+    ['listBySubject', () => store.listBySubject(record.subject, { limit: 100 })],
     ['purgeExpired', () => store.purgeExpired(Date.now())],
   ]
   for (const [name, call] of calls) {

@@ -93,6 +93,12 @@ export function sqlInspector(db: AnyKysely, dialect: SqlDialect, table: string):
     }
   }
   return {
+    async indexed(subject) {
+      const rows = await sql<{
+        n: unknown
+      }>`SELECT COUNT(*) AS n FROM ${sql.table(table)} WHERE subject = ${subject} AND status <> 'revoked'`.execute(db)
+      return Number(rows.rows[0]?.n)
+    },
     async raw(id) {
       const rows = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE id = ${id}`.execute(db)
       const exact = rows.rows.filter((row) => row.id === id)

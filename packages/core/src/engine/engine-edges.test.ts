@@ -49,7 +49,7 @@ describe('engine edges', () => {
     const store: FamilyStore = {
       create: (r) => inner.create(r),
       get: (id) => inner.get(id),
-      listBySubject: (s) => inner.listBySubject(s),
+      listBySubject: (s, p) => inner.listBySubject(s, p),
       async compareAndSet(id, expected, next) {
         if (id === failId) throw new AuthError('ERR_STORAGE_UNAVAILABLE', 'injected')
         await new Promise((resolve) => setTimeout(resolve, 30)) // the others land later

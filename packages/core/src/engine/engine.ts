@@ -1,15 +1,16 @@
 import { AuthError, failure } from '../errors/index.js'
-import { isFresh, isLive } from '../machine/lifetime.js'
+import { isFresh } from '../machine/lifetime.js'
 import { createFamilyRecord } from '../machine/record.js'
 import { type FamilyRecord, REVOCATION_REASONS, type RevocationReason } from '../machine/types.js'
 import { type Duration, parseDuration } from '../policy/policy.js'
 import { generateFamilyId, generateNonce } from '../tokens/refresh-token.js'
 import type { VerifyAccessResult } from '../tokens/types.js'
 import { checkAppClaims, checkMeta, checkStoredClaims, checkSubject, NO_CLAIMS } from './claims.js'
-import { familyOp, revokeFamily } from './family-ops.js'
+import { familyOp } from './family-ops.js'
 import { type EngineContext, isClientId, resolveEngineOptions } from './options.js'
 import { tokenPair } from './pair.js'
 import { inspect, refresh } from './refresh.js'
+import { evictBeyondCap, liveFamilies, revokeAllOf } from './subject.js'
 import { toSummary } from './summary.js'
 import type { Engine, EngineOptions, FamilySummary, TokenPair, VerifyAccessOptions } from './types.js'
 
@@ -87,13 +88,7 @@ export function createEngine(options: EngineOptions): Engine {
 
     async revokeAll(subject, reason = 'logout_all') {
       checkReason(reason)
-      const live = await liveFamilies(ctx, subject)
-      // Every revocation is attempted and settles before an outage is reported: a failure of one
-      // family never leaves the others racing in the background. A retry finishes the job.
-      const settled = await Promise.allSettled(live.map((family) => revokeFamily(ctx, family, reason)))
-      const failed = settled.find((r) => r.status === 'rejected')
-      if (failed !== undefined) throw failed.reason
-      return { revoked: settled.filter((r) => r.status === 'fulfilled' && r.value.ok).length }
+      return revokeAllOf(ctx, subject, reason)
     },
 
     async list(subject) {
@@ -212,18 +207,12 @@ async function issue(
     const created = await ctx.store.create(family)
     if (created.ok) {
       ctx.emit({ type: 'issued', at: now, familyId: family.id, subject, generation: 0 })
+      // Only a subject above the cap costs more than the create: the store counted for us.
+      await evictBeyondCap(ctx, family, created.families)
       return pair
     }
   }
   throw new AuthError('ERR_STORAGE_CONFLICT', 'issue: every generated family id already existed; is random broken?')
-}
-
-/** The subject's families that can still refresh: active and before both expiries. */
-async function liveFamilies(ctx: EngineContext, subject: unknown): Promise<FamilyRecord[]> {
-  if (typeof subject !== 'string' || subject.length === 0) return []
-  const now = ctx.clock.now()
-  const records = await ctx.store.listBySubject(subject)
-  return records.filter((f) => isLive(f, now, ctx.policy))
 }
 
 function checkReason(reason: unknown): asserts reason is RevocationReason {

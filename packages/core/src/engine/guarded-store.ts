@@ -16,7 +16,7 @@ export function guardStore(store: FamilyStore): GuardedStore {
   return {
     check: () =>
       store.check === undefined ? Promise.resolve() : call('check', () => store.check?.() ?? Promise.resolve()),
-    create: (record) => call('create', () => store.create(record), checkWriteResult),
+    create: (record) => call('create', () => store.create(record), checkCreateResult),
     async get(id) {
       const record = await call('get', () => store.get(id))
       if (record === null) return null
@@ -26,14 +26,21 @@ export function guardStore(store: FamilyStore): GuardedStore {
     },
     compareAndSet: (id, expectedVersion, next) =>
       call('compareAndSet', () => store.compareAndSet(id, expectedVersion, next), checkWriteResult),
-    async listBySubject(subject) {
-      const records = await call('listBySubject', () => store.listBySubject(subject))
-      if (!Array.isArray(records)) throw corrupt('listBySubject did not return an array')
-      for (const record of records) {
+    async listBySubject(subject, page) {
+      const answer = await call('listBySubject', () => store.listBySubject(subject, page))
+      const records: unknown = answer?.records
+      const cursor: unknown = answer?.cursor
+      if (!Array.isArray(records) || !(cursor === null || (typeof cursor === 'string' && cursor !== ''))) {
+        throw corrupt('listBySubject did not return { records: [...], cursor: string | null }')
+      }
+      if (cursor !== null && cursor === page.cursor) {
+        throw corrupt('listBySubject returned the cursor it was given: the walk would never end')
+      }
+      for (const record of records as FamilyRecord[]) {
         checkRecord(record, 'listBySubject')
         if (record.subject !== subject) throw corrupt("listBySubject returned another subject's family")
       }
-      return records
+      return answer
     },
   }
 }
@@ -53,6 +60,13 @@ async function call<T>(op: string, run: () => Promise<T>, check?: (value: T, op:
 function checkWriteResult(value: CreateResult | CompareAndSetResult, op: string): void {
   if (value === null || typeof value !== 'object' || typeof value.ok !== 'boolean') {
     throw corrupt(`${op} returned ${String(value)} instead of { ok }`)
+  }
+}
+
+function checkCreateResult(value: CreateResult, op: string): void {
+  checkWriteResult(value, op)
+  if (value.ok && !(Number.isSafeInteger(value.families) && value.families >= 1)) {
+    throw corrupt(`${op} returned { ok: true } without families (how many the subject's index now holds, at least 1)`)
   }
 }
 

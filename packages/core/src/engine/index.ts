@@ -1,6 +1,6 @@
 export { withStorageDeadline } from './deadline.js'
 export { createEngine } from './engine.js'
-export type { CompareAndSetResult, CreateResult, FamilyStore } from './store.js'
+export type { CompareAndSetResult, CreateResult, FamilyStore, PageRequest, SubjectPage } from './store.js'
 export type {
   Engine,
   EngineOptions,

@@ -5,8 +5,35 @@ export type CompareAndSetResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: 'conflict' | 'not_found' }
 
-/** Result of {@link FamilyStore.create}. */
-export type CreateResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'exists' }
+/**
+ * Result of {@link FamilyStore.create}. `families` is how many families the subject's index holds
+ * now, this one included: a count the driver has at hand (a set's cardinality, one indexed
+ * `COUNT`), which may over-count (expired families not yet dropped, revoked ones whose index entry
+ * is still being removed) but never under-counts. The engine compares it with the policy's
+ * `maxFamiliesPerSubject` and only pages through the subject when it is above.
+ */
+export type CreateResult =
+  | { readonly ok: true; readonly families: number }
+  | { readonly ok: false; readonly reason: 'exists' }
+
+/** What {@link FamilyStore.listBySubject} is asked for: one page. */
+export interface PageRequest {
+  /** How many records the engine wants in this page (the engine asks for 100). */
+  readonly limit: number
+  /** The previous page's `cursor`; absent or null for the first page. */
+  readonly cursor?: string | null
+}
+
+/** One page of a subject's families. */
+export interface SubjectPage {
+  /**
+   * About `limit` records (a driver may return somewhat more when its native paging says so, as
+   * Redis's `ZSCAN` does for small sets; never the whole subject regardless of `limit`).
+   */
+  readonly records: readonly FamilyRecord[]
+  /** Pass it back for the next page; null when this was the last one. */
+  readonly cursor: string | null
+}
 
 /**
  * The storage contract. A driver is dumb and atomic: it holds no rules (those live in the
@@ -36,8 +63,20 @@ export interface FamilyStore {
    * `'not_found'`. The stored `subject` and `id` never change.
    */
   compareAndSet(id: string, expectedVersion: number, next: FamilyRecord): Promise<CompareAndSetResult>
-  /** Every stored record of `subject` (active and revoked, not yet expired away), in any order. */
-  listBySubject(subject: string): Promise<FamilyRecord[]>
+  /**
+   * One page of the subject's index: the families of `subject` that have not been revoked.
+   *
+   * - A compare-and-set that writes `status: 'revoked'` removes the family from the index before
+   *   it answers (the record itself stays readable by `get` until it expires: reuse detection and
+   *   the revocation reason need it). A listing may still return an expired record, or a revoked
+   *   one whose removal a crash interrupted; the engine skips both.
+   * - Each page is one bounded call under the driver's deadline: a subject with 150,000 families
+   *   is walked in 1,500 calls, none of which reads them all.
+   * - Stable under concurrent revocation: a family that is in the index for the whole walk is
+   *   returned at least once (more than once is allowed). A family created during the walk may
+   *   or may not be.
+   */
+  listBySubject(subject: string, page: PageRequest): Promise<SubjectPage>
   /**
    * Deletes records whose `idleExpiresAt` is at or before `now`, in batches of at most
    * `batchSize`; returns how many were deleted. Drivers with native TTL may omit it.

@@ -138,7 +138,12 @@ export interface Engine {
   inspectRefreshToken(token: string, options?: InspectOptions): Promise<InspectRefreshResult>
   /** Ends one family. */
   revoke(familyId: string, reason: RevocationReason): Promise<FamilyOpResult>
-  /** Ends every active family of `subject`; returns how many were revoked. */
+  /**
+   * Ends every active family of `subject`, a page of 100 at a time; returns how many were
+   * revoked, and only once every page is done. An outage part-way throws
+   * `ERR_STORAGE_UNAVAILABLE` saying how many were revoked; call it again to finish. A login that
+   * completes while it runs may survive it.
+   */
   revokeAll(subject: string, reason?: RevocationReason): Promise<{ readonly revoked: number }>
   /** The subject's active families, most recently used first. */
   list(subject: string): Promise<FamilySummary[]>

@@ -490,7 +490,7 @@ describe('storage outages', () => {
         create: (r) => (broken ? fail() : store.create(r)),
         get: (id) => (broken ? fail() : store.get(id)),
         compareAndSet: (id, v, n) => (broken ? fail() : store.compareAndSet(id, v, n)),
-        listBySubject: (s) => (broken ? fail() : store.listBySubject(s)),
+        listBySubject: (s, p) => (broken ? fail() : store.listBySubject(s, p)),
       } satisfies FamilyStore,
       { breakNow: () => (broken = true) },
     )
@@ -911,5 +911,88 @@ describe('hostile input', () => {
       { numRuns: 500 },
     )
     expect(errors).toEqual([])
+  })
+})
+
+describe('mixed transport: the answer follows the request’s credential (review finding 6)', () => {
+  const mixedSetup = () => setup({ transport: 'cookie', tokenLocations: ['cookie', 'header'] })
+  const cookieNames = (response: AuthResponse) => (response.cookies ?? []).map((c) => parseSetCookie(c).name)
+
+  it('a login that says Auth-Transport: bearer gets tokens in the body and no cookies; any other gets cookies', async () => {
+    const { http } = mixedSetup()
+    const native = await login(http, 'app-user', { 'auth-transport': 'bearer' })
+    expect(native.body.refresh_token).toBe(native.pair.refreshToken)
+    expect(native.body.access_token).toBe(native.pair.accessToken)
+    expect(native.response.cookies ?? []).toEqual([])
+    const browser = await login(http, 'web-user')
+    expect(browser.response.body).not.toHaveProperty('refresh_token')
+    expect(browser.response.body).not.toHaveProperty('access_token')
+    expect(cookieNames(browser.response)).toContain('__Secure-refresh_token')
+    // Outside mixed mode the header changes nothing: a cookie-only API never hands out tokens.
+    const cookieOnly = setup({ transport: 'cookie' })
+    const asked = await login(cookieOnly.http, 'x', { 'auth-transport': 'bearer' })
+    expect(asked.response.body).not.toHaveProperty('refresh_token')
+  })
+
+  it('a refresh with the token in the body is answered in the body, without cookies and without CSRF', async () => {
+    const { http } = mixedSetup()
+    const native = await login(http, 'app-user', { 'auth-transport': 'bearer' })
+    const response = await handle(http, { path: '/auth/refresh', json: { refresh_token: native.body.refresh_token } })
+    expect(response.status).toBe(200)
+    const body = response.body as TokenBody
+    expect(body.refresh_token).toMatch(/\S/)
+    expect(body.refresh_token).not.toBe(native.body.refresh_token)
+    expect(response.cookies ?? []).toEqual([])
+    // The rotated token keeps working the same way; the new access token passes the guard by header.
+    const again = await handle(http, {
+      path: '/auth/refresh',
+      form: `grant_type=refresh_token&refresh_token=${body.refresh_token}`,
+    })
+    expect(again.status).toBe(200)
+    expect(
+      await http.authenticate(
+        request({ method: 'GET', path: '/api', headers: bearer((again.body as TokenBody).access_token) }),
+      ),
+    ).toMatchObject({ ok: true })
+  })
+
+  it('a refresh by cookie is answered with cookies and never a body refresh_token; cookie and body together are refused', async () => {
+    const { http } = mixedSetup()
+    const browser = await login(http, 'web-user')
+    // What the browser keeps: the cookies set with a value (the legacy one is a deletion).
+    const jar = new Map(
+      (browser.response.cookies ?? [])
+        .map((c) => parseSetCookie(c))
+        .filter((c) => c.value !== '')
+        .map((c) => [c.name, c.value] as const),
+    )
+    const cookie = [...jar].map(([n, v]) => `${n}=${v}`).join('; ')
+    const csrf = jar.get('__Host-csrf_token') as string
+    const response = await handle(http, { path: '/auth/refresh', headers: { cookie, 'x-csrf-token': csrf } })
+    expect(response.status).toBe(200)
+    expect(response.body).not.toHaveProperty('refresh_token')
+    expect(cookieNames(response)).toContain('__Secure-refresh_token')
+    // A script in the page cannot turn its cookie into a readable token by asking for the body.
+    const asked = await handle(http, {
+      path: '/auth/refresh',
+      headers: { cookie, 'x-csrf-token': csrf, 'auth-transport': 'bearer' },
+    })
+    expect(asked.body).not.toHaveProperty('refresh_token')
+    const native = await login(http, 'app-user', { 'auth-transport': 'bearer' })
+    const both = await handle(http, {
+      path: '/auth/refresh',
+      headers: { cookie, 'x-csrf-token': csrf },
+      json: { refresh_token: native.body.refresh_token },
+    })
+    expect([both.status, (both.body as { code: string }).code]).toEqual([400, 'ERR_BAD_REQUEST'])
+  })
+
+  it('logout of a native client with an expired access token works with the body refresh token', async () => {
+    const { http, clock, engine } = mixedSetup()
+    const native = await login(http, 'app-user', { 'auth-transport': 'bearer' })
+    clock.advance(16 * 60 * SECOND)
+    const response = await handle(http, { path: '/auth/logout', json: { refresh_token: native.body.refresh_token } })
+    expect(response.status).toBe(204)
+    expect(await engine.list('app-user')).toEqual([])
   })
 })

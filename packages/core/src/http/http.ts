@@ -1,7 +1,7 @@
 import type { IssueOptions } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
 import { authenticateRequest, prepareGuard } from './guard.js'
-import { type AuthHttpOptions, requestMeta, resolveHttpOptions } from './options.js'
+import { type AuthHttpOptions, type HttpContext, requestMeta, resolveHttpOptions, type Transport } from './options.js'
 import { thrownResponse } from './response.js'
 import { handleRequest } from './routes.js'
 import { tokenResponse } from './token-response.js'
@@ -48,7 +48,7 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
       const meta = { ...requestMeta(request), ...issueOptions.meta }
       const pair = await ctx.engine.issue(subject, { ...issueOptions, meta })
       // A login always mints a new CSRF token: one planted before the login is never adopted.
-      return { pair, response: tokenResponse(ctx, pair, null) }
+      return { pair, response: tokenResponse(ctx, pair, null, loginTransport(ctx, request)) }
     },
     errorResponse(error: unknown) {
       const response = thrownResponse(error, ctx.realm)
@@ -56,4 +56,15 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
       return response
     },
   }
+}
+
+/**
+ * The transport of a login's answer. Mixed mode: a native client asks for tokens in the body
+ * with `Auth-Transport: bearer`; anything else (a browser) gets cookies. The request carries no
+ * credential of ours yet, so it has to say; a page's script can send that header only to its
+ * own origin, where it would still need the user's password to log in.
+ */
+function loginTransport(ctx: HttpContext, request: AuthRequest): Transport {
+  if (!ctx.mixed) return ctx.transport
+  return request.headers.get('auth-transport')?.trim().toLowerCase() === 'bearer' ? 'bearer' : 'cookie'
 }

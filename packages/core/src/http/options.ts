@@ -31,7 +31,11 @@ export interface AuthHttpOptions {
    * Where guards (and the routes that need an access token) look for it, in order, like
    * flask-jwt-extended's `JWT_TOKEN_LOCATION`. Default: `['header']` for bearer, `['cookie']`
    * for cookie. `'cookie'` needs the cookie transport; the cookie transport needs `'cookie'`.
-   * `['cookie', 'header']` serves browsers and native clients from one API.
+   * `['cookie', 'header']` serves browsers and native clients from one API (mixed mode): the
+   * answer follows the request's credential. A refresh by cookie is answered with cookies, never
+   * a body `refresh_token`; a refresh with the token in the body is answered in the body. A
+   * login is answered in the body when the request says `Auth-Transport: bearer` (a header a
+   * page can only send to its own origin, or after a CORS preflight you allowed), else with cookies.
    * A guard reads `'body'` (`access_token`) only from a body the framework already parsed.
    */
   readonly tokenLocations?: readonly TokenLocation[]
@@ -74,6 +78,8 @@ export interface HttpContext {
   readonly prefix: string
   readonly transport: Transport
   readonly locations: readonly TokenLocation[]
+  /** Cookie transport that also takes tokens outside cookies: native clients get bearer answers. */
+  readonly mixed: boolean
   readonly cookies: CookieSet
   readonly bodyLimit: number
   readonly realm: string
@@ -168,6 +174,7 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
     prefix,
     transport,
     locations: Object.freeze([...locations]),
+    mixed: transport === 'cookie' && locations.some((l) => l !== 'cookie'),
     cookies,
     bodyLimit,
     realm,

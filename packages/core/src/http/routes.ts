@@ -5,7 +5,7 @@ import { type Body, readBody, stringField } from './body.js'
 import { clearCookies, readCookies } from './cookies.js'
 import { isTokenSyntax } from './extract.js'
 import { authenticateRequest, checkCsrf } from './guard.js'
-import { type HttpContext, requestMeta } from './options.js'
+import { type HttpContext, requestMeta, type Transport } from './options.js'
 import { emptyResponse, failureResponse, jsonResponse, thrownResponse } from './response.js'
 import { tokenResponse } from './token-response.js'
 import type { AuthRequest, AuthResponse } from './types.js'
@@ -127,8 +127,11 @@ async function refresh(ctx: HttpContext, request: AuthRequest): Promise<AuthResp
     }
   }
 
+  // The answer follows the credential: a refresh cookie is answered with cookies (never a body
+  // refresh_token a page's script could read); a body token (bearer, or mixed mode) in the body.
   let token: string | undefined
   let csrf: string | null = null
+  let transport: Transport = ctx.transport
   if (ctx.transport === 'cookie') {
     const cookies = readCookies(request.headers.get('cookie'))
     token = cookies.get(ctx.cookies.refresh.name) || undefined
@@ -139,12 +142,19 @@ async function refresh(ctx: HttpContext, request: AuthRequest): Promise<AuthResp
       csrf = cookies.get(ctx.cookies.csrf.name) ?? null
       if (csrf !== null && !/^[A-Za-z0-9_-]{16,128}$/.test(csrf)) csrf = null
     }
-  } else {
+  }
+  if (ctx.transport === 'bearer' || ctx.mixed) {
     const found = bodyRefreshToken(body)
     if (!found.ok) return fail(ctx, found.code, found.message)
-    token = found.value
+    if (found.value !== undefined) {
+      if (token !== undefined) {
+        return fail(ctx, 'ERR_BAD_REQUEST', 'send the refresh token in the cookie or in the body, not both')
+      }
+      token = found.value
+      transport = 'bearer'
+    }
   }
-  const dead = ctx.transport === 'cookie' ? clearCookies(ctx.cookies) : []
+  const dead = transport === 'cookie' ? clearCookies(ctx.cookies) : []
   if (token === undefined) return fail(ctx, 'ERR_REFRESH_TOKEN_MISSING', 'no refresh token was presented')
   if (!isTokenSyntax(token)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed', dead)
 
@@ -160,7 +170,7 @@ async function refresh(ctx: HttpContext, request: AuthRequest): Promise<AuthResp
       revocationReason: result.revocationReason,
     })
   }
-  return tokenResponse(ctx, result.pair, csrf)
+  return tokenResponse(ctx, result.pair, csrf, transport)
 }
 
 /**
@@ -178,7 +188,10 @@ async function logout(ctx: HttpContext, request: AuthRequest): Promise<AuthRespo
   } else {
     // A CSRF refusal or an outage is final; a missing or dead access token may be replaced by a refresh token.
     if (access.code === 'ERR_CSRF' || access.response.status >= 500) return access.response
-    if (ctx.transport === 'cookie') return logoutByRefreshCookie(ctx, request, access.response)
+    // Cookie mode: the refresh cookie (mixed mode: a body refresh token when there is no cookie).
+    if (ctx.transport === 'cookie' && (!ctx.mixed || hasRefreshCookie(ctx, request))) {
+      return logoutByRefreshCookie(ctx, request, access.response)
+    }
     const found = bodyRefreshToken(read.body)
     if (!found.ok) return fail(ctx, found.code, found.message)
     if (found.value === undefined) return access.response
@@ -190,6 +203,10 @@ async function logout(ctx: HttpContext, request: AuthRequest): Promise<AuthRespo
   // Not found, revoked or expired all mean the family is over: logging out again succeeds.
   await ctx.engine.revoke(familyId, 'logout')
   return emptyResponse(204, ctx.transport === 'cookie' ? clearCookies(ctx.cookies) : [])
+}
+
+function hasRefreshCookie(ctx: HttpContext, request: AuthRequest): boolean {
+  return Boolean(readCookies(request.headers.get('cookie')).get(ctx.cookies.refresh.name))
 }
 
 /**

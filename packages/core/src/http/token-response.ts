@@ -1,7 +1,7 @@
 import type { TokenPair } from '../engine/types.js'
 import { setCookie } from './cookies.js'
 import { newCsrfToken } from './csrf.js'
-import type { HttpContext } from './options.js'
+import type { HttpContext, Transport } from './options.js'
 import { jsonResponse } from './response.js'
 import type { AuthResponse } from './types.js'
 
@@ -19,15 +19,21 @@ function secondsUntil(at: number, now: number): number {
  *   tokens: `{ expires_in, refresh_expires_in, session_expires_at, csrf_token }`.
  * `session_expires_at` is the family's absolute expiry, in seconds since the epoch (like `exp`).
  * `csrf` is the CSRF token to keep in cookie mode (a refresh keeps the page's token, so other
- * tabs' requests stay valid); null makes a new one.
+ * tabs' requests stay valid); null makes a new one. `transport` is the answer's transport: the
+ * configured one, or `'bearer'` for a native client in mixed mode.
  */
-export function tokenResponse(ctx: HttpContext, pair: TokenPair, csrf: string | null): AuthResponse {
+export function tokenResponse(
+  ctx: HttpContext,
+  pair: TokenPair,
+  csrf: string | null,
+  transport: Transport = ctx.transport,
+): AuthResponse {
   const now = ctx.clock.now()
   const expiresIn = secondsUntil(pair.accessTokenExpiresAt, now)
   const refreshExpiresIn = secondsUntil(pair.refreshTokenExpiresAt, now)
   const sessionExpiresAt = Math.floor(pair.familyExpiresAt / 1000)
   const headers = { pragma: 'no-cache' }
-  if (ctx.transport === 'bearer') {
+  if (transport === 'bearer') {
     return jsonResponse(
       200,
       {

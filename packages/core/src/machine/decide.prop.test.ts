@@ -53,6 +53,7 @@ function makePolicy(p: Partial<LifetimePolicy>): LifetimePolicy {
     sessionMaxAge: 30 * DAY,
     reuseGrace: 10_000,
     leeway: 0,
+    maxFamiliesPerSubject: 100,
     graceBinding: 'none',
     ...p,
   }

@@ -10,7 +10,7 @@ export type FamilyStatus = (typeof FAMILY_STATUSES)[number]
  * Every reason a family can end for: the one list in the library. Drivers, the conformance
  * suite and the engine all check against it, so a new reason is added here and nowhere else.
  */
-export const REVOCATION_REASONS = ['logout', 'logout_all', 'reuse_detected', 'admin', 'expired'] as const
+export const REVOCATION_REASONS = ['logout', 'logout_all', 'reuse_detected', 'admin', 'expired', 'evicted'] as const
 
 /** Why a family ended: one of {@link REVOCATION_REASONS}. */
 export type RevocationReason = (typeof REVOCATION_REASONS)[number]

@@ -66,7 +66,20 @@ describe('resolvePolicy', () => {
       reuseGrace: 2_000,
       leeway: 0,
       graceBinding: 'none',
+      maxFamiliesPerSubject: 100,
     })
+  })
+  it('maxFamiliesPerSubject: a whole number of at least 1, or Infinity for no cap', () => {
+    expect(resolvePolicy({ maxFamiliesPerSubject: 10 }).maxFamiliesPerSubject).toBe(10)
+    expect(resolvePolicy({ maxFamiliesPerSubject: Number.POSITIVE_INFINITY }).maxFamiliesPerSubject).toBe(
+      Number.POSITIVE_INFINITY,
+    )
+    for (const bad of [0, -1, 1.5, Number.NaN, '10', null]) {
+      expect(refusal(() => resolvePolicy({ maxFamiliesPerSubject: bad as number })).message).toMatch(
+        /^policy\.maxFamiliesPerSubject: .*write Infinity to turn the cap off/,
+      )
+    }
+    expect(refusal(() => resolvePolicy({ maxSessions: 5 } as never)).message).toContain('maxFamiliesPerSubject')
   })
   it('refuses invalid combinations, naming the field', () => {
     expect(refusal(() => resolvePolicy({ reuseGrace: '15m' })).message).toContain('policy.reuseGrace')

@@ -35,6 +35,12 @@ export interface PolicyInput {
   leeway?: Duration
   /** What binds a grace replay to the rotating client. Default `'user_agent'`. */
   graceBinding?: GraceBinding
+  /**
+   * How many live families one subject may have through one client (families of no client count
+   * as one client). A login beyond it ends the oldest first: expired ones, then the least
+   * recently used, revoked with reason `'evicted'`. Default 100; `Infinity` turns the cap off.
+   */
+  maxFamiliesPerSubject?: number
 }
 
 /** The resolved policy: every duration in milliseconds, validated. */
@@ -45,7 +51,11 @@ export interface LifetimePolicy {
   readonly reuseGrace: number
   readonly leeway: number
   readonly graceBinding: GraceBinding
+  readonly maxFamiliesPerSubject: number
 }
+
+/** Fields of {@link PolicyInput} that are durations. */
+type DurationField = keyof Omit<PolicyInput, 'graceBinding' | 'maxFamiliesPerSubject'>
 
 /**
  * The defaults, and why:
@@ -62,6 +72,10 @@ export interface LifetimePolicy {
  *   between nodes without materially extending a token (node-oidc-provider allows 15 s).
  * - `graceBinding: 'user_agent'`: free to check, and a replay from a different client inside
  *   the window is then treated as theft. Use `'device_id'` for stronger binding.
+ * - `maxFamiliesPerSubject: 100`: nobody has a hundred devices logged in at once; a script that
+ *   logs in without logging out does, and without a cap its families pile up until "log out
+ *   everywhere" has to touch every one of them (Auth0 caps refresh tokens per user and
+ *   application at 200 for the same reason). 100 keeps logout-all to one page of writes.
  */
 export const DEFAULT_POLICY: LifetimePolicy = Object.freeze({
   accessTtl: 15 * 60_000,
@@ -70,6 +84,7 @@ export const DEFAULT_POLICY: LifetimePolicy = Object.freeze({
   reuseGrace: 10_000,
   leeway: 5_000,
   graceBinding: 'user_agent',
+  maxFamiliesPerSubject: 100,
 })
 
 /** Every field of {@link PolicyInput}. */
@@ -80,6 +95,7 @@ const POLICY_FIELDS = [
   'reuseGrace',
   'leeway',
   'graceBinding',
+  'maxFamiliesPerSubject',
 ] as const satisfies readonly (keyof PolicyInput)[]
 
 /** What other libraries call these fields. */
@@ -96,6 +112,9 @@ const POLICY_ALIASES: Readonly<Record<string, string>> = {
   reuseInterval: 'reuseGrace',
   clockTolerance: 'leeway',
   clockSkew: 'leeway',
+  maxFamilies: 'maxFamiliesPerSubject',
+  maxSessions: 'maxFamiliesPerSubject',
+  maxSessionsPerUser: 'maxFamiliesPerSubject',
 }
 
 /**
@@ -103,7 +122,7 @@ const POLICY_ALIASES: Readonly<Record<string, string>> = {
  * would be sensible as milliseconds almost certainly is milliseconds (`accessTtl: 900000` means
  * 15 minutes to its author, and 10.4 days to us), so it is refused rather than silently accepted.
  */
-const SENSIBLE_MAX_SECONDS: Readonly<Record<keyof Omit<PolicyInput, 'graceBinding'>, number>> = {
+const SENSIBLE_MAX_SECONDS: Readonly<Record<DurationField, number>> = {
   accessTtl: 86_400,
   refreshIdleTtl: 400 * 86_400,
   sessionMaxAge: 400 * 86_400,
@@ -111,7 +130,7 @@ const SENSIBLE_MAX_SECONDS: Readonly<Record<keyof Omit<PolicyInput, 'graceBindin
   leeway: 3_600,
 }
 
-function refuseMilliseconds(field: keyof Omit<PolicyInput, 'graceBinding'>, seconds: number): void {
+function refuseMilliseconds(field: DurationField, seconds: number): void {
   const max = SENSIBLE_MAX_SECONDS[field]
   if (!(seconds > max) || !(seconds / 1000 <= max)) return
   throw new AuthError(
@@ -153,7 +172,7 @@ export function resolvePolicy(input: PolicyInput = {}): LifetimePolicy {
     throw new AuthError('ERR_CONFIG_INVALID', 'policy must be an object')
   }
   assertKnownOptions('policy', input, POLICY_FIELDS, POLICY_ALIASES)
-  const pick = (field: keyof Omit<PolicyInput, 'graceBinding'>): number => {
+  const pick = (field: DurationField): number => {
     const v = input[field]
     if (v === undefined) return DEFAULT_POLICY[field]
     if (typeof v === 'number') refuseMilliseconds(field, v)
@@ -166,6 +185,8 @@ export function resolvePolicy(input: PolicyInput = {}): LifetimePolicy {
     reuseGrace: pick('reuseGrace'),
     leeway: pick('leeway'),
     graceBinding: input.graceBinding ?? DEFAULT_POLICY.graceBinding,
+    maxFamiliesPerSubject:
+      input.maxFamiliesPerSubject === undefined ? DEFAULT_POLICY.maxFamiliesPerSubject : input.maxFamiliesPerSubject,
   }
   const bad = (msg: string): never => {
     throw new AuthError('ERR_CONFIG_INVALID', msg)
@@ -176,6 +197,12 @@ export function resolvePolicy(input: PolicyInput = {}): LifetimePolicy {
   if (policy.graceBinding === 'dpop') {
     bad(
       "policy.graceBinding: 'dpop' needs DPoP proofs verified, which this version does not do yet; use 'user_agent' or 'device_id'",
+    )
+  }
+  const cap = policy.maxFamiliesPerSubject
+  if (!(cap === Number.POSITIVE_INFINITY || (Number.isSafeInteger(cap) && cap >= 1))) {
+    bad(
+      `policy.maxFamiliesPerSubject: ${JSON.stringify(cap)} is not a whole number of families of at least 1; write Infinity to turn the cap off`,
     )
   }
   if (policy.accessTtl < 1000) bad('policy.accessTtl: must be at least 1 second')

@@ -15,7 +15,7 @@ export interface TestStore extends FamilyStore {
  * A store for core's own tests and yours: records in a `Map`, each one dropped when a read finds
  * it past its `idleExpiresAt` on `clock` (give it the engine's clock). It keeps the storage
  * contract (atomic compare-and-set, `create` refusing a live id, id and subject never changing),
- * so the engine behaves on it as on a real driver; it is not a driver (no index by subject, no
+ * so the engine behaves on it as on a real driver; it is not a driver (a scan for an index, no
  * limits): use `@auth/storage-memory` in an app.
  */
 export function createTestStore(options: { readonly clock?: Clock } = {}): TestStore {
@@ -26,13 +26,19 @@ export function createTestStore(options: { readonly clock?: Clock } = {}): TestS
     if (record !== undefined && record.idleExpiresAt <= clock.now()) records.delete(id)
     return records.get(id)
   }
+  /** The subject's families in its index: stored, not expired, not revoked (a scan: tests are small). */
+  const indexed = (subject: string): string[] =>
+    [...records.keys()].filter((id) => {
+      const record = read(id)
+      return record !== undefined && record.subject === subject && record.status === 'active'
+    })
   const copy = (record: FamilyRecord): FamilyRecord =>
     Object.freeze({ ...record, meta: Object.freeze({ ...record.meta }) })
   return {
     async create(record): Promise<CreateResult> {
       if (read(record.id) !== undefined) return { ok: false, reason: 'exists' }
       records.set(record.id, copy(record))
-      return { ok: true }
+      return { ok: true, families: indexed(record.subject).length }
     },
     async get(id) {
       return read(id) ?? null
@@ -47,8 +53,17 @@ export function createTestStore(options: { readonly clock?: Clock } = {}): TestS
       records.set(id, copy(next))
       return { ok: true }
     },
-    async listBySubject(subject) {
-      return [...records.keys()].map(read).filter((r): r is FamilyRecord => r !== undefined && r.subject === subject)
+    async listBySubject(subject, page) {
+      // Ids in order; the cursor is the last id handed out. Revoked families are not in the index.
+      const ids = indexed(subject).sort()
+      const start = page.cursor == null ? 0 : ids.findIndex((id) => id > (page.cursor as string))
+      const slice = start < 0 ? [] : ids.slice(start, start + page.limit)
+      const last = slice.at(-1)
+      const more = start >= 0 && start + page.limit < ids.length
+      return {
+        records: slice.map((id) => records.get(id) as FamilyRecord),
+        cursor: more && last !== undefined ? last : null,
+      }
     },
     async purgeExpired(now) {
       let deleted = 0

@@ -1,8 +1,8 @@
-import { isAuthError, type RefreshResult } from '@auth/core'
+import { type FamilyStore, isAuthError, type RefreshResult, type TokenPair } from '@auth/core'
 import { describe, expect, it } from 'vitest'
-import { suiteEngine } from '../engine-harness.js'
-import { optedOut, withHarness } from '../harness.js'
-import { newSubject } from '../records.js'
+import { SUITE_POLICY, suiteEngine } from '../engine-harness.js'
+import { listAll, optedOut, withHarness } from '../harness.js'
+import { makeRecord, newSubject } from '../records.js'
 import type { ConformanceOptions } from '../types.js'
 import { RACERS } from './races.js'
 
@@ -82,7 +82,98 @@ export function engineSuite(options: ConformanceOptions): void {
       expect(await inspect.raw(bystander.familyId)).toMatchObject({ status: 'active' })
       expect(outcome(await engine.refresh(logins[5]?.refreshToken as string))).toBe('ERR_REFRESH_TOKEN_REVOKED')
     })
+
+    test('a cap of 10: 1,000 logins leave the 10 latest live and in the index, the rest evicted; logout-all touches 10', async ({
+      store,
+      inspect,
+      clock,
+    }) => {
+      const watched = watch(store)
+      const { engine, events } = suiteEngine(watched.store, clock, { ...SUITE_POLICY, maxFamiliesPerSubject: 10 })
+      const subject = newSubject('cap')
+      const logins: TokenPair[] = []
+      for (let i = 0; i < 1000; i++) {
+        clock.advance(1)
+        logins.push(await engine.issue(subject))
+      }
+      const latest = logins.slice(-10).map((l) => l.familyId)
+      expect((await listAll(store, subject)).map((f) => f.id).sort()).toEqual([...latest].sort())
+      if (inspect.indexed !== undefined) expect(await inspect.indexed(subject)).toBe(10)
+      expect(await inspect.raw(logins[0]?.familyId as string)).toMatchObject({
+        status: 'revoked',
+        revocation: { reason: 'evicted' },
+      })
+      const evictions = events.filter((e) => e.type === 'revoked' && e.reason === 'evicted')
+      expect(evictions).toHaveLength(990)
+      // An evicted family's refresh token says why it ended.
+      const refused = await engine.refresh(logins[0]?.refreshToken as string)
+      expect(refused).toMatchObject({ ok: false, code: 'ERR_REFRESH_TOKEN_REVOKED', revocationReason: 'evicted' })
+
+      watched.reset()
+      expect(await engine.revokeAll(subject)).toEqual({ revoked: 10 })
+      expect(watched.writes).toBe(10)
+      if (inspect.indexed !== undefined) expect(await inspect.indexed(subject)).toBe(0)
+    })
+
+    test('no cap: 10,000 families of one subject, logout-all walks them in pages of 100, each page inside its deadline', async ({
+      store,
+      inspect,
+      clock,
+    }) => {
+      const subject = newSubject('many')
+      const records = Array.from({ length: 10_000 }, () => makeRecord(clock.now(), { subject }))
+      // Written through create (no signing), 100 at a time.
+      for (let i = 0; i < records.length; i += 100) {
+        const created = await Promise.all(records.slice(i, i + 100).map((r) => store.create(r)))
+        expect(created.every((c) => c.ok)).toBe(true)
+      }
+      if (inspect.indexed !== undefined) expect(await inspect.indexed(subject)).toBe(10_000)
+      const watched = watch(store)
+      const { engine } = suiteEngine(watched.store, clock, { ...SUITE_POLICY, maxFamiliesPerSubject: Infinity })
+      expect(await engine.revokeAll(subject)).toEqual({ revoked: 10_000 })
+      expect(watched.pages.length).toBeGreaterThanOrEqual(100)
+      for (const page of watched.pages) {
+        expect(page.records).toBeLessThanOrEqual(200)
+        // Every driver's deadline is at least this long; a page that reads the whole subject is not.
+        expect(page.ms).toBeLessThan(2000)
+      }
+      expect(await listAll(store, subject)).toEqual([])
+      if (inspect.indexed !== undefined) expect(await inspect.indexed(subject)).toBe(0)
+    })
   })
+}
+
+/** The store with its listing pages (size, time) and its writes counted. */
+function watch(inner: FamilyStore): {
+  store: FamilyStore
+  pages: { records: number; ms: number }[]
+  writes: number
+  reset(): void
+} {
+  const pages: { records: number; ms: number }[] = []
+  const watched = {
+    pages,
+    writes: 0,
+    reset() {
+      pages.length = 0
+      watched.writes = 0
+    },
+    store: {
+      create: (record) => inner.create(record),
+      get: (id) => inner.get(id),
+      compareAndSet(id, expectedVersion, next) {
+        watched.writes++
+        return inner.compareAndSet(id, expectedVersion, next)
+      },
+      async listBySubject(subject, page) {
+        const started = performance.now()
+        const answer = await inner.listBySubject(subject, page)
+        pages.push({ records: answer.records.length, ms: performance.now() - started })
+        return answer
+      },
+    } satisfies FamilyStore,
+  }
+  return watched
 }
 
 /** A refresh outcome as one string: the success type or the failure code. */
