@@ -151,6 +151,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return deleted
     },
 
+    /** The store's clock (the one records expire by): an engine on the system clock decides in it. */
+    now: async () => clock.now(),
+
     size: () => records.size,
   }
 }

@@ -38,6 +38,8 @@ export interface RedisStore extends FamilyStore {
   subjectKey(subject: string): string
   /** The start-up check: Redis answers a PING within the command timeout (else `ERR_STORAGE_UNAVAILABLE`). */
   check(): Promise<void>
+  /** Redis's clock (`TIME`), epoch milliseconds: an engine on the system clock decides in it. */
+  now(): Promise<number>
   /** Quits the client if the driver opened it from `url`; does nothing to a client you passed in. */
   close(): Promise<void>
 }
@@ -240,6 +242,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     check(): Promise<void> {
       return call('check', async () => {
         await redis.ping()
+      })
+    },
+
+    now(): Promise<number> {
+      return call('now', async () => {
+        // TIME is the clock the scripts and PEXPIREAT use. On Cluster, any master's (they are NTP-synced).
+        const [seconds, micros] = await redis.time()
+        return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
       })
     },
 

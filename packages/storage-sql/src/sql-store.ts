@@ -37,6 +37,8 @@ export interface SqlStore extends FamilyStore {
    * database `ERR_STORAGE_UNAVAILABLE`.
    */
   check(): Promise<void>
+  /** The database's clock, epoch milliseconds: an engine on the system clock decides in it. */
+  now(): Promise<number>
   /** Does nothing: the Kysely instance and its pool belong to you; call `db.destroy()` yourself. */
   close(): Promise<void>
 }
@@ -118,6 +120,25 @@ export function createSqlStore(options: SqlStoreOptions): SqlStore {
           `storage-sql: ${label} is at schema version ${version}, newer than this @auth/storage-sql (${SCHEMA_VERSION}); upgrade the package on this node`,
         )
       }
+    },
+
+    async now(): Promise<number> {
+      return run('now', async (signal) => {
+        const expression = {
+          postgres: sql<unknown>`floor(extract(epoch from clock_timestamp()) * 1000)`,
+          mysql: sql<unknown>`floor(unix_timestamp(now(3)) * 1000)`,
+          sqlite: sql<unknown>`cast((julianday('now') - 2440587.5) * 86400000 as integer)`,
+        }[dialect]
+        const row = await sql<{ now: unknown }>`SELECT ${expression} AS now`.execute(options.db, { signal })
+        const value = Number(row.rows[0]?.now)
+        if (!Number.isSafeInteger(value)) {
+          throw new AuthError(
+            'ERR_STORAGE_UNAVAILABLE',
+            `storage-sql: the database's clock answered ${String(row.rows[0]?.now)}`,
+          )
+        }
+        return value
+      })
     },
 
     async create(record: FamilyRecord): Promise<CreateResult> {

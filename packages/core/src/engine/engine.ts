@@ -133,6 +133,7 @@ export function createEngine(options: EngineOptions): Engine {
     jwks: () => ctx.keyRing.jwks(ctx.clock.now()),
 
     async check() {
+      if ('sync' in ctx.clock && typeof ctx.clock.sync === 'function') await ctx.clock.sync()
       const now = ctx.clock.now()
       if (typeof now !== 'number' || !Number.isFinite(now) || now < EARLIEST_SANE_TIME) {
         throw new AuthError(

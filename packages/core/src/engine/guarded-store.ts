@@ -9,7 +9,8 @@ import type { CompareAndSetResult, CreateResult, FamilyStore } from './store.js'
  * with the original as `cause`), and answers that cannot be right fail closed as
  * `ERR_STORAGE_CORRUPT`.
  */
-export type GuardedStore = Required<Pick<FamilyStore, 'create' | 'get' | 'compareAndSet' | 'listBySubject' | 'check'>>
+export type GuardedStore = Required<Pick<FamilyStore, 'create' | 'get' | 'compareAndSet' | 'listBySubject' | 'check'>> &
+  Pick<FamilyStore, 'now'>
 
 /** Wraps `store` (see {@link GuardedStore}). */
 export function guardStore(store: FamilyStore): GuardedStore {
@@ -17,6 +18,18 @@ export function guardStore(store: FamilyStore): GuardedStore {
     check: () =>
       store.check === undefined ? Promise.resolve() : call('check', () => store.check?.() ?? Promise.resolve()),
     create: (record) => call('create', () => store.create(record), checkCreateResult),
+    ...(store.now === undefined
+      ? {}
+      : {
+          now: () =>
+            call(
+              'now',
+              () => store.now?.() ?? Promise.resolve(Number.NaN),
+              (value) => {
+                if (!Number.isSafeInteger(value)) throw corrupt(`now returned ${String(value)}, not epoch milliseconds`)
+              },
+            ),
+        }),
     async get(id) {
       const record = await call('get', () => store.get(id))
       if (record === null) return null

@@ -12,6 +12,7 @@ import { createAccessTokenCodec } from '../tokens/access-token/index.js'
 import { DEFAULT_MAX_CLAIMS_BYTES } from './claims.js'
 import { guardStore } from './guarded-store.js'
 import type { PairContext } from './pair.js'
+import { storeAlignedClock } from './store-clock.js'
 import type { EngineOptions } from './types.js'
 
 const DEFAULT_MAX_RETRIES = 16
@@ -26,6 +27,7 @@ const ENGINE_OPTIONS = [
   'algorithm',
   'policy',
   'clock',
+  'alignClockToStore',
   'random',
   'onEvent',
   'accessTokenCache',
@@ -113,17 +115,23 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
   }
   const policy = resolvePolicy(options.policy)
   const keyRing = resolveKeys(options, bad)
+  const guarded = guardStore(store)
+  // A test's injected clock is the truth; the system clock follows the store's when it has one.
+  const align = options.alignClockToStore ?? options.clock === undefined
+  if (typeof align !== 'boolean') bad('alignClockToStore must be a boolean')
+  const storeNow = guarded.now
+  const engineClock = align && storeNow !== undefined ? storeAlignedClock(clock, storeNow) : clock
   const codec = createAccessTokenCodec({
     keyRing,
     issuer,
     audience: typeof audience === 'string' ? audience : audiences,
     leeway: policy.leeway,
-    clock,
+    clock: engineClock,
     ...(cache === undefined ? {} : { cache }),
   })
   return {
-    store: guardStore(store),
-    clock,
+    store: guarded,
+    clock: engineClock,
     random,
     emit:
       revocations === undefined ? createEmitter(onEvent) : emitRevocations(createEmitter(onEvent), revocations, policy),

@@ -89,6 +89,12 @@ export interface FamilyStore {
    * an outage. Optional; a driver without it is assumed ready.
    */
   check?(): Promise<void>
+  /**
+   * The store's clock, epoch milliseconds (Redis `TIME`, the database's `now()`). Optional. When
+   * present, an engine on the system clock decides in the store's time (measuring its offset
+   * once a minute), so nodes whose clocks disagree still agree on every grace window.
+   */
+  now?(): Promise<number>
   /** Releases connections the driver opened itself (never ones the user passed in). */
   close?(): Promise<void>
 }

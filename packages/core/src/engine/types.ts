@@ -189,6 +189,13 @@ export interface EngineOptions {
   readonly policy?: PolicyInput
   /** The source of time. Default `Date.now`. */
   readonly clock?: Clock
+  /**
+   * Decide in the store's time: when the store has `now()` (Redis, SQL and memory do), the engine
+   * measures the offset of its clock to the store's once a minute and adds it, so that nodes
+   * whose clocks disagree agree on every grace window and expiry. Default: true on the system
+   * clock, false when a `clock` is injected (a test's clock is the truth).
+   */
+  readonly alignClockToStore?: boolean
   /** The source of randomness (family ids, nonces, `jti`). Default `crypto.getRandomValues`. */
   readonly random?: RandomReader
   /** Receives every event; `reuse_detected` is a security alert. Errors it throws are reported and ignored. */

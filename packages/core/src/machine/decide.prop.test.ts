@@ -273,7 +273,13 @@ class Act5 implements fc.Command<GrowthModel, Real> {
     expect(after.lastUsedAt).toBeGreaterThanOrEqual(before.lastUsedAt)
     expect(after.idleExpiresAt).toBeGreaterThanOrEqual(before.idleExpiresAt)
     expect(after.idleExpiresAt).toBeLessThanOrEqual(after.expiresAt)
-    if (before.rotatedAt !== null) expect(after.rotatedAt).toBeGreaterThanOrEqual(before.rotatedAt)
+    // rotatedAt never moves backwards, except that it is never stamped beyond now + leeway.
+    if (before.rotatedAt !== null && after !== before && d.type === 'rotated') {
+      expect(after.rotatedAt).toBeGreaterThanOrEqual(Math.min(before.rotatedAt, now + r.policy.leeway))
+      expect(after.rotatedAt).toBeLessThanOrEqual(Math.max(now, now + r.policy.leeway))
+    } else if (before.rotatedAt !== null) {
+      expect(after.rotatedAt).toBe(before.rotatedAt)
+    }
     for (const key of ['id', 'subject', 'createdAt', 'expiresAt', 'nonce', 'meta'] as const) {
       expect(after[key]).toBe(before[key])
     }

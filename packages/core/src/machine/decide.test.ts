@@ -94,13 +94,20 @@ describe('decide: rotation', () => {
     const next = rotate(g, now)
     expect(next.idleExpiresAt).toBe(f.expiresAt)
   })
-  it('never moves times backwards when this node is behind', () => {
+  it('never moves times backwards when this node is behind by up to leeway', () => {
     const f = rotate(login(), T0 + 60_000)
-    const next = rotate(f, T0 + 50_000)
+    const next = rotate(f, T0 + 57_000) // 3 s behind, inside the 5 s leeway
     expect(next.generation).toBe(2)
     expect(next.lastUsedAt).toBe(T0 + 60_000)
     expect(next.rotatedAt).toBe(T0 + 60_000)
     expect(next.idleExpiresAt).toBe(f.idleExpiresAt)
+  })
+  it('a rotation stamped further ahead than leeway is not carried forward (review finding 10)', () => {
+    // The previous rotation came from a node 10 s fast: the next one is stamped at most now + leeway.
+    const f = rotate(login(), T0 + 60_000)
+    const next = rotate(f, T0 + 50_000)
+    expect(next.rotatedAt).toBe(T0 + 50_000 + policy.leeway)
+    expect(next.lastUsedAt).toBe(T0 + 60_000)
   })
   it('does not touch authTime, createdAt, nonce or meta', () => {
     const f = login()

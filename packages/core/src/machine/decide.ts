@@ -29,7 +29,11 @@ const REJECTED_UNKNOWN: Decision = Object.freeze({ type: 'rejected', reason: 'un
  * 8. `reauthenticate` moves `authTime` to `now`.
  *
  * Clocks of different nodes disagree, so `now` may lie before times already in the record;
- * that never moves `lastUsedAt`, `rotatedAt`, `idleExpiresAt` or `authTime` backwards.
+ * that never moves `lastUsedAt`, `idleExpiresAt` or `authTime` backwards. `rotatedAt` never
+ * moves backwards either, except that a rotation never stamps it more than `leeway` ahead of
+ * `now`: a time further ahead came from a clock beyond tolerance, and carrying it forward would
+ * widen every later grace window. (Engines on the system clock decide in the store's time,
+ * which removes the skew itself.)
  *
  * Throws `AuthError` (`ERR_CONFIG_INVALID`) only when `event.now` is not a finite number, which
  * means the injected clock is broken (misuse, not input).
@@ -91,7 +95,9 @@ function decideRefresh(
         ...family,
         generation: family.generation + 1,
         lastUsedAt,
-        rotatedAt: family.rotatedAt === null ? now : Math.max(family.rotatedAt, now),
+        // Never behind the last rotation, but never more than `leeway` ahead of this node either:
+        // a rotation stamped by a node running fast must not widen every later window.
+        rotatedAt: family.rotatedAt === null ? now : Math.max(now, Math.min(family.rotatedAt, now + policy.leeway)),
         rotatedBinding: event.binding,
         expiresAt,
         idleExpiresAt: idleExpiry(lastUsedAt, expiresAt, policy),

@@ -9,6 +9,8 @@ export interface TestStore extends FamilyStore {
   size(): number
   /** Deletes every record whose `idleExpiresAt` is at or before `now`; returns how many. */
   purgeExpired(now: number): Promise<number>
+  /** The store's clock: the one it drops expired records by. */
+  now(): Promise<number>
 }
 
 /**
@@ -72,6 +74,7 @@ export function createTestStore(options: { readonly clock?: Clock } = {}): TestS
       }
       return deleted
     },
+    now: async () => clock.now(),
     size: () => records.size,
   }
 }

@@ -82,6 +82,18 @@ export function contractSuite(options: ConformanceOptions): void {
       })
     })
 
+    describe('now (optional)', () => {
+      test('the store’s clock, if it has one, is epoch milliseconds near this machine’s', async ({ store, clock }) => {
+        if (store.now === undefined) return
+        const before = Date.now()
+        const now = await store.now()
+        expect(Number.isSafeInteger(now)).toBe(true)
+        // The real clock (Redis TIME, a database's now()) or the suite's clock (a clock-driven store).
+        const near = (t: number) => Math.abs(now - t) < 10 * 60_000
+        expect(near(before) || near(clock.now()), `now() answered ${now}`).toBe(true)
+      })
+    })
+
     describe('compareAndSet', () => {
       test('with the stored version it writes next, exactly', async ({ store, inspect, clock }) => {
         const record = makeRecord(clock.now())
