@@ -3,6 +3,7 @@ import { isFresh } from '../machine/lifetime.js'
 import { createFamilyRecord } from '../machine/record.js'
 import { type FamilyRecord, REVOCATION_REASONS, type RevocationReason } from '../machine/types.js'
 import { type Duration, parseDuration } from '../policy/policy.js'
+import { familyCsrfToken, familyCsrfTokenMatches } from '../tokens/csrf-token.js'
 import { generateFamilyId, generateNonce } from '../tokens/refresh-token.js'
 import type { VerifyAccessResult } from '../tokens/types.js'
 import { checkAppClaims, checkMeta, checkStoredClaims, checkSubject, NO_CLAIMS } from './claims.js'
@@ -94,6 +95,12 @@ export function createEngine(options: EngineOptions): Engine {
     async list(subject) {
       const live = await liveFamilies(ctx, subject)
       return live.sort((a, b) => b.lastUsedAt - a.lastUsedAt).map(toSummary) satisfies FamilySummary[]
+    },
+
+    csrfToken: (familyId) => familyCsrfToken(ctx.keyRing, familyId, ctx.clock.now()),
+    async verifyCsrfToken(familyId, token) {
+      if (typeof familyId !== 'string' || typeof token !== 'string') return false
+      return familyCsrfTokenMatches(ctx.keyRing, familyId, token, ctx.clock.now())
     },
 
     async reauthenticate(familyId) {

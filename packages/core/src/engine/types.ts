@@ -147,6 +147,14 @@ export interface Engine {
   revokeAll(subject: string, reason?: RevocationReason): Promise<{ readonly revoked: number }>
   /** The subject's active families, most recently used first. */
   list(subject: string): Promise<FamilySummary[]>
+  /**
+   * Cookie transport: the CSRF token of a family, an HMAC of its id under the active refresh MAC
+   * key (`<kid>.<mac>`). The same for every generation, so other tabs keep working after a
+   * rotation; a value planted by anyone without the key matches no family.
+   */
+  csrfToken(familyId: string): Promise<string>
+  /** Whether `token` is the CSRF token of `familyId` under a refresh MAC key in use now. */
+  verifyCsrfToken(familyId: string, token: string): Promise<boolean>
   /** Records that the subject just proved who they are again (moves `auth_time`). */
   reauthenticate(familyId: string): Promise<FamilyOpResult>
   /** Verifies an access token: signature, `typ`, algorithm, `iss`, `aud`, `exp`, freshness. Never throws for bad input. */

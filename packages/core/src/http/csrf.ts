@@ -1,5 +1,4 @@
 import { constantTimeEqual } from '@oslojs/crypto/subtle'
-import { encodeBase64urlNoPadding } from '@oslojs/encoding'
 
 /** The request header that must echo the CSRF cookie (double-submit). */
 export const CSRF_HEADER = 'x-csrf-token'
@@ -12,13 +11,6 @@ const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TR
  */
 export function isUnsafeMethod(method: string): boolean {
   return !SAFE_METHODS.has(method.toUpperCase())
-}
-
-/** A fresh CSRF token: 32 random bytes, base64url (43 characters). */
-export function newCsrfToken(): string {
-  const bytes = new Uint8Array(32)
-  crypto.getRandomValues(bytes)
-  return encodeBase64urlNoPadding(bytes)
 }
 
 const encoder = new TextEncoder()

@@ -46,6 +46,24 @@ export function checkCsrf(ctx: HttpContext, request: AuthRequest, cookies: Reque
 }
 
 /**
+ * The second half of the CSRF check on an unsafe method: the CSRF cookie (which the header just
+ * matched) must be the token of `familyId`, the family the request's credential belongs to (the
+ * access token's `sid`, or the refresh cookie's family). A value planted by a sibling subdomain
+ * without the key matches no family. Returns the failure response, or null.
+ */
+export async function checkCsrfFamily(
+  ctx: HttpContext,
+  request: AuthRequest,
+  cookies: RequestCookies,
+  familyId: string | null,
+) {
+  if (!isUnsafeMethod(request.method)) return null
+  const value = cookies.get(ctx.cookies.csrf.name)
+  if (familyId !== null && value !== undefined && (await ctx.engine.verifyCsrfToken(familyId, value))) return null
+  return fail(ctx, 'ERR_CSRF', 'the CSRF token is not the one of this session; reload the page to get a new one')
+}
+
+/**
  * Two cookies with one of our names: one of them was planted (by a sibling subdomain when
  * `cookies.domain` is set), and a server cannot tell which. Refused with ERR_CSRF, on any method.
  */
@@ -99,7 +117,13 @@ export async function authenticateRequest<T extends object>(
     if (isAuthError(error)) return { ok: false, code: error.code, response: thrownResponse(error, ctx.realm) }
     throw error
   }
-  if (verified.ok) return { ok: true, claims: verified.claims as AccessClaims<T> }
+  if (verified.ok) {
+    if (found.location === 'cookie') {
+      const csrf = await checkCsrfFamily(ctx, request, cookies, verified.claims.sid)
+      if (csrf) return csrf
+    }
+    return { ok: true, claims: verified.claims as AccessClaims<T> }
+  }
   const maxAge = verified.code === 'ERR_AUTH_STALE' ? maxAuthAgeSeconds : undefined
   return {
     ok: false,

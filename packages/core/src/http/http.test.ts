@@ -996,3 +996,48 @@ describe('mixed transport: the answer follows the request’s credential (review
     expect(await engine.list('app-user')).toEqual([])
   })
 })
+
+describe('the CSRF token is bound to the family (review finding 14)', () => {
+  it('a planted CSRF cookie with a matching header is refused on refresh and on a guarded unsafe route', async () => {
+    const { http, engine } = setup({ transport: 'cookie', cookies: { domain: 'example.com' } })
+    const { pair, response } = await http.login(request({ path: '/login' }), 'alice')
+    const set = new Map(
+      (response.cookies ?? [])
+        .map((c) => parseSetCookie(c))
+        .filter((c) => c.value !== '')
+        .map((c) => [c.name, c.value] as const),
+    )
+    const names = [...set.keys()]
+    const csrfName = names.find((n) => n.includes('csrf')) as string
+    const real = set.get(csrfName) as string
+    expect((response.body as { csrf_token: string }).csrf_token).toBe(real)
+    expect(real).toBe(await engine.csrfToken(pair.familyId))
+    // A sibling subdomain overwrote the CSRF cookie with a value it knows, and sends it as the header.
+    const planted = 'planted-by-a-sibling-subdomain-0123456789'
+    const cookieWith = (csrf: string) => [...set].map(([n, v]) => `${n}=${n === csrfName ? csrf : v}`).join('; ')
+    const forged = await handle(http, {
+      path: '/auth/refresh',
+      headers: { cookie: cookieWith(planted), 'x-csrf-token': planted },
+    })
+    expect([forged.status, (forged.body as { code: string }).code]).toEqual([403, 'ERR_CSRF'])
+    const guarded = await http.authenticate(
+      request({ method: 'POST', path: '/api', headers: { cookie: cookieWith(planted), 'x-csrf-token': planted } }),
+    )
+    expect(guarded).toMatchObject({ ok: false, code: 'ERR_CSRF' })
+    // Another family's genuine token does not help either.
+    const other = await http.login(request({ path: '/login' }), 'mallory')
+    const theirs = (other.response.body as { csrf_token: string }).csrf_token
+    const crossed = await handle(http, {
+      path: '/auth/refresh',
+      headers: { cookie: cookieWith(theirs), 'x-csrf-token': theirs },
+    })
+    expect((crossed.body as { code: string }).code).toBe('ERR_CSRF')
+    // The real one works, and the refresh answers with the same CSRF token.
+    const honest = await handle(http, {
+      path: '/auth/refresh',
+      headers: { cookie: cookieWith(real), 'x-csrf-token': real },
+    })
+    expect(honest.status).toBe(200)
+    expect((honest.body as { csrf_token: string }).csrf_token).toBe(real)
+  })
+})

@@ -47,8 +47,8 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
       }
       const meta = { ...requestMeta(request), ...issueOptions.meta }
       const pair = await ctx.engine.issue(subject, { ...issueOptions, meta })
-      // A login always mints a new CSRF token: one planted before the login is never adopted.
-      return { pair, response: tokenResponse(ctx, pair, null, loginTransport(ctx, request)) }
+      // The CSRF token is the new family's: one planted before the login is never adopted.
+      return { pair, response: await tokenResponse(ctx, pair, loginTransport(ctx, request)) }
     },
     errorResponse(error: unknown) {
       const response = thrownResponse(error, ctx.realm)

@@ -1,10 +1,11 @@
 import type { AuthErrorCode } from '../errors/index.js'
 import { sessionExpiry } from '../machine/lifetime.js'
+import { parseRefreshToken } from '../tokens/refresh-token.js'
 import type { AccessClaims } from '../tokens/types.js'
 import { type Body, readBody, stringField } from './body.js'
 import { clearCookies, readCookies } from './cookies.js'
 import { isTokenSyntax } from './extract.js'
-import { authenticateRequest, checkCsrf } from './guard.js'
+import { authenticateRequest, checkCsrf, checkCsrfFamily } from './guard.js'
 import { type HttpContext, requestMeta, type Transport } from './options.js'
 import { emptyResponse, failureResponse, jsonResponse, thrownResponse } from './response.js'
 import { tokenResponse } from './token-response.js'
@@ -130,17 +131,14 @@ async function refresh(ctx: HttpContext, request: AuthRequest): Promise<AuthResp
   // The answer follows the credential: a refresh cookie is answered with cookies (never a body
   // refresh_token a page's script could read); a body token (bearer, or mixed mode) in the body.
   let token: string | undefined
-  let csrf: string | null = null
   let transport: Transport = ctx.transport
   if (ctx.transport === 'cookie') {
     const cookies = readCookies(request.headers.get('cookie'))
     token = cookies.get(ctx.cookies.refresh.name) || undefined
     if (token !== undefined) {
-      const refused = checkCsrf(ctx, request, cookies)
+      const refused =
+        checkCsrf(ctx, request, cookies) ?? (await checkCsrfFamily(ctx, request, cookies, refreshFamilyOf(token)))
       if (refused) return refused.response
-      // Keep the page's CSRF token (other tabs hold it); it just passed the check.
-      csrf = cookies.get(ctx.cookies.csrf.name) ?? null
-      if (csrf !== null && !/^[A-Za-z0-9_-]{16,128}$/.test(csrf)) csrf = null
     }
   }
   if (ctx.transport === 'bearer' || ctx.mixed) {
@@ -170,7 +168,7 @@ async function refresh(ctx: HttpContext, request: AuthRequest): Promise<AuthResp
       revocationReason: result.revocationReason,
     })
   }
-  return tokenResponse(ctx, result.pair, csrf, transport)
+  return tokenResponse(ctx, result.pair, transport)
 }
 
 /**
@@ -205,6 +203,15 @@ async function logout(ctx: HttpContext, request: AuthRequest): Promise<AuthRespo
   return emptyResponse(204, ctx.transport === 'cookie' ? clearCookies(ctx.cookies) : [])
 }
 
+/**
+ * The family a refresh cookie names, read without its MAC: only the CSRF check uses it, and the
+ * engine verifies the MAC before anything happens to that family. Null when it is no token.
+ */
+function refreshFamilyOf(token: string): string | null {
+  const parsed = parseRefreshToken(token)
+  return parsed.ok ? parsed.token.familyId : null
+}
+
 function hasRefreshCookie(ctx: HttpContext, request: AuthRequest): boolean {
   return Boolean(readCookies(request.headers.get('cookie')).get(ctx.cookies.refresh.name))
 }
@@ -222,7 +229,8 @@ async function logoutByRefreshCookie(
   const cookies = readCookies(request.headers.get('cookie'))
   const token = cookies.get(ctx.cookies.refresh.name)
   if (!token) return refused
-  const csrf = checkCsrf(ctx, request, cookies)
+  const csrf =
+    checkCsrf(ctx, request, cookies) ?? (await checkCsrfFamily(ctx, request, cookies, refreshFamilyOf(token)))
   if (csrf) return csrf.response
   const cleared = clearCookies(ctx.cookies)
   if (!isTokenSyntax(token)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed', cleared)

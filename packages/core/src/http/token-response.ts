@@ -1,6 +1,5 @@
 import type { TokenPair } from '../engine/types.js'
 import { setCookie } from './cookies.js'
-import { newCsrfToken } from './csrf.js'
 import type { HttpContext, Transport } from './options.js'
 import { jsonResponse } from './response.js'
 import type { AuthResponse } from './types.js'
@@ -18,16 +17,16 @@ function secondsUntil(at: number, now: number): number {
  *   remaining life; the CSRF cookie lives as long as the refresh cookie), and a body without
  *   tokens: `{ expires_in, refresh_expires_in, session_expires_at, csrf_token }`.
  * `session_expires_at` is the family's absolute expiry, in seconds since the epoch (like `exp`).
- * `csrf` is the CSRF token to keep in cookie mode (a refresh keeps the page's token, so other
- * tabs' requests stay valid); null makes a new one. `transport` is the answer's transport: the
- * configured one, or `'bearer'` for a native client in mixed mode.
+ * The CSRF token is the family's (`engine.csrfToken`): the same after every rotation, so other
+ * tabs' requests stay valid, and returned in the body so a client need not read `document.cookie`.
+ * `transport` is the answer's transport: the configured one, or `'bearer'` for a native client
+ * in mixed mode.
  */
-export function tokenResponse(
+export async function tokenResponse(
   ctx: HttpContext,
   pair: TokenPair,
-  csrf: string | null,
   transport: Transport = ctx.transport,
-): AuthResponse {
+): Promise<AuthResponse> {
   const now = ctx.clock.now()
   const expiresIn = secondsUntil(pair.accessTokenExpiresAt, now)
   const refreshExpiresIn = secondsUntil(pair.refreshTokenExpiresAt, now)
@@ -48,7 +47,7 @@ export function tokenResponse(
     )
   }
   const { cookies } = ctx
-  csrf ??= newCsrfToken()
+  const csrf = await ctx.engine.csrfToken(pair.familyId)
   return jsonResponse(
     200,
     {

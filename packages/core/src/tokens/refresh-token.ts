@@ -49,7 +49,8 @@ const webKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>()
 // node:crypto re-imports a raw key on every createHmac; a KeyObject per key is ~4x faster.
 const nodeKeys = new WeakMap<Uint8Array, import('node:crypto').KeyObject>()
 
-async function hmacSha256(key: Uint8Array, message: string): Promise<Uint8Array> {
+/** HMAC-SHA-256 of `message` under `key`: node:crypto where the runtime has it, else WebCrypto. */
+export async function hmacSha256(key: Uint8Array, message: string): Promise<Uint8Array> {
   if (nodeCrypto) {
     let keyObject = nodeKeys.get(key)
     if (!keyObject) {
