@@ -6,7 +6,7 @@ export type AdapterName = (typeof ADAPTERS)[number]
 export const BENCH_USER_AGENT = 'auth-bench/1'
 
 /** The quick-start secret of the benchmark servers (HKDF derives an EdDSA key ring from it). */
-export const SECRET = 'bench-secret-bench-secret-bench-secret!'
+export const SECRET = 'LPI9FnOBAzZPbnE76kaKVInYKHMVqrEX+fk3NqsHMK8='
 
 /** What the load generator is asked to run (written as JSON to a file, passed by path). */
 export interface LoadSpec {

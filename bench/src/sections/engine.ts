@@ -27,7 +27,7 @@ const FAMILIES = quick ? 500 : 2000
 const warmupMs = quick ? 300 : 1000
 const durationMs = quick ? 1500 : 4000
 const CONCURRENCY = [1, 32]
-const SECRET = 'bench-secret-bench-secret-bench-secret!'
+const SECRET = 'LPI9FnOBAzZPbnE76kaKVInYKHMVqrEX+fk3NqsHMK8='
 
 const rows: EngineRow[] = []
 const skipped: string[] = []

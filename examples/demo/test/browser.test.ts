@@ -124,7 +124,7 @@ describe.skipIf(!haveChromium)('cookie mode in Chromium', () => {
         store: createMemoryStore(),
         issuer: 'https://127.0.0.1',
         audience: 'example-api',
-        secret: 'browser-test-secret-that-is-long-enough-0123456789',
+        secret: '42oX8WxaC/Kr/ySMmzQF88qJF94PBtMRgaeR992wgaA=',
         policy: POLICY,
         claims: (family) => ({ role: family.subject === 'admin' ? 'admin' : 'member' }),
         onEvent: (event) => events.push(event),

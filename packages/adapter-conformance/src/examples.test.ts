@@ -7,7 +7,7 @@ import { send } from './client.js'
 import { expectSafe } from './suite.js'
 
 // The examples read their secret from the environment, as a real app does.
-process.env.AUTH_SECRET ??= 'examples-test-secret-0123456789abcdefghij'
+process.env.AUTH_SECRET ??= '6a+OvZG5p+Jbx4Q13AqofrlL7lpzw/jYnDIV115rKtQ='
 
 const ROOT = new URL('../../../', import.meta.url)
 

@@ -17,7 +17,7 @@ export const POLICY = {
 } as const
 export const ISSUER = 'https://issuer.conformance.test'
 export const AUDIENCE = 'https://api.conformance.test'
-export const SECRET = 'adapter-conformance-suite-secret-0123456789'
+export const SECRET = 'HP98tu5n5exNdjpxrSsWjngIh4ZjV9WZT/XszyF4psk='
 export const PREFIX = '/auth'
 
 /** One client of the test app: a bearer client holding its tokens, or a browser holding cookies. */

@@ -18,7 +18,7 @@ const APP = fileURLToPath(new URL('./app.ts', import.meta.url))
 // tsx (not Node's own type stripping: some sources use TypeScript-only syntax such as parameter properties).
 const TSX = import.meta.resolve('tsx')
 const NODES = 3
-const SECRET = 'multi-node-secret-0123456789abcdef-0123456789'
+const SECRET = 'lqq3AztzNzaU6hrDnGdZQ3XjVKGqyJgdCbVqRBb9b7c='
 const ENGINE = {
   issuer: 'https://multi-node.auth.test',
   audience: 'multi-node',

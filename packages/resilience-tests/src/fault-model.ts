@@ -23,7 +23,7 @@ export const MODEL_POLICY = {
   leeway: '5s',
 } as const
 
-const SECRET = 'resilience-tests-fault-model-secret-0123456789'
+const SECRET = 'WcSyf0t/7qVhVYeKfRGPP2qzhqgwX/VbfdqahXMmcGw='
 const OUTAGE_CODES = ['ERR_STORAGE_UNAVAILABLE', 'ERR_STORAGE_CONFLICT']
 
 type Ua = 'A' | 'B'

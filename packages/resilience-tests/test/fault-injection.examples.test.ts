@@ -91,7 +91,7 @@ describe('a rotation whose answer was lost (the write landed, the caller saw an 
       store: faulty,
       issuer: 'https://issuer.resilience.test',
       audience: 'resilience',
-      secret: 'resilience-tests-http-secret-0123456789abcdef',
+      secret: 'pcPPV57v/l73vhgGmJRObwerw/87nl1IgLND0ZkJTX0=',
       clock,
       policy: { ...MODEL_POLICY, graceBinding: 'user_agent' },
     })

@@ -17,7 +17,7 @@ describe.each(ADAPTERS)('a store outage on every route that needs the store: $na
         store: faulty,
         issuer: 'https://issuer.outage.test',
         audience: 'outage',
-        secret: 'resilience-tests-outage-secret-0123456789abcdef',
+        secret: 'EdYZ5V1k/Bi7u/4q5LVQG7O5d38F6FsCECEcNPcPVpE=',
       })
       const app = await adapter.start(createAuthHttp({ engine, prefix: '/auth' }))
       try {

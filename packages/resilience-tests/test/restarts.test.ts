@@ -26,7 +26,7 @@ async function startApp(store: FamilyStore): Promise<RunningApp> {
     store,
     issuer: 'https://issuer.restart.test',
     audience: 'restart',
-    secret: 'resilience-tests-restart-secret-0123456789abcdef',
+    secret: 'gbGObL9fLFOaxogqL3mTANhXsEWSWtax3TkkXfZk2H4=',
   })
   return fastifyAdapter.start(createAuthHttp({ engine, prefix: '/auth' }))
 }

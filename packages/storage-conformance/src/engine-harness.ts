@@ -22,7 +22,7 @@ export function suiteEngine(
     store,
     issuer: 'https://conformance.auth.test',
     audience: 'conformance',
-    secret: 'storage-conformance-secret-0123456789abcdef',
+    secret: '16YnaLQhhs8Elrz2XQMB7DwdiSGHTqK/Ky08XHvU43M=',
     algorithm: 'HS256',
     clock,
     policy,

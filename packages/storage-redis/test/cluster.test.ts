@@ -51,7 +51,7 @@ describe.skipIf(!url || !binaries)('redis cluster (3 masters, started by this fi
       store,
       issuer: 'https://cluster.auth.test',
       audience: 'cluster',
-      secret: 'redis-cluster-test-secret-0123456789abcdef',
+      secret: '+P6AjqfHoayng3Nt0TcVyEg1qpj5UqWyAq9pyebCBJM=',
       algorithm: 'HS256',
       clock: createManualClock(Date.now()),
       policy: SUITE_POLICY,

@@ -44,7 +44,7 @@ describe.skipIf(!url)('Redis revocation feed (real Redis)', () => {
       store,
       issuer: 'https://issuer.test',
       audience: 'api',
-      secret: 'a shared secret of at least thirty-two characters',
+      secret: 'u+o5W5mjwP6YtTDKB/FawjHWwF7XkAxSfDrAUNamP0M=',
       revocations,
     })
     nodes.push({ revocations, feed })

@@ -12,7 +12,7 @@ const url = serviceUrl('REDIS_URL', 'Redis two-process race')
 const WORKER = fileURLToPath(new URL('./two-process-worker.ts', import.meta.url))
 const HOOKS = new URL('./ts-hooks.mjs', import.meta.url).href
 const PER_PROCESS = 100
-const SECRET = 'two-process-race-secret-0123456789abcdef'
+const SECRET = 'H9iVikHgtaH1KHt15oGiWe+b/Hy7GmCyB4XA6V7dFa8='
 
 type Outcome = { type: string; successor?: string; generation?: number }
 type WorkerMessage =

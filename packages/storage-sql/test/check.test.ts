@@ -33,7 +33,7 @@ for (const [dialect, db] of targets) {
         store: createSqlStore({ db, dialect, table }),
         issuer: 'https://issuer.test',
         audience: 'api',
-        secret: 'a-start-up-check-secret-of-32-characters-at-least',
+        secret: 'jRtWGCCN5omMEm1bS+E66kduq58B5DZxNMbvH0R9eFw=',
       })
 
     it('a table never migrated: check() and every call say ERR_CONFIG_INVALID with "run migrate()", never a 503', async () => {

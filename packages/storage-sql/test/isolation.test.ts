@@ -60,7 +60,7 @@ for (const [name, dialect, open] of targets) {
           store: createSqlStore({ db, dialect, table }),
           issuer: 'https://issuer.test',
           audience: 'api',
-          secret: 'an-isolation-test-secret-of-32-characters-at-least',
+          secret: 'C6wR7OBpzVzd23fR2d5zXWtNoW92Sq2LTAFQotlr79s=',
           policy: { graceBinding: 'none' },
         })
         let token = (await engine.issue('alice')).refreshToken

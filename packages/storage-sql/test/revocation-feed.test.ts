@@ -40,7 +40,7 @@ describe.skipIf(!url)('PostgreSQL revocation feed (real PostgreSQL)', () => {
       store: createSqlStore({ db, dialect: 'postgres', table: familiesTable }),
       issuer: 'https://issuer.test',
       audience: 'api',
-      secret: 'a shared secret of at least thirty-two characters',
+      secret: 'u+o5W5mjwP6YtTDKB/FawjHWwF7XkAxSfDrAUNamP0M=',
       revocations,
     })
     nodes.push({ revocations, feed })

@@ -15,7 +15,7 @@ declare module '@auth/hono' {
 }
 
 const secret = process.env.AUTH_SECRET
-if (!secret || secret.length < 32) throw new Error('set AUTH_SECRET to at least 32 random characters')
+if (!secret) throw new Error('set AUTH_SECRET: openssl rand -base64 32')
 
 const engine = createEngine({
   store: createMemoryStore(),

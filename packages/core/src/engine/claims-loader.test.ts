@@ -9,7 +9,7 @@ function engineWith(claims: EngineOptions['claims']) {
   const seen: FamilySummary[] = []
   const { engine } = createTestEngine({
     clock,
-    secret: 'an-example-secret-of-at-least-32-characters',
+    secret: 'VJ2SQmkBOvq2qcrIbpFI0f1YMbkA71JHGpj/T/Ego8w=',
     random: createSeededRandom(3),
     policy: { graceBinding: 'none' },
     ...(claims === undefined
@@ -63,7 +63,7 @@ describe('engine claims loader', () => {
         store: createTestStore(),
         issuer: 'https://auth.example.test',
         audience: 'api',
-        secret: 'an-example-secret-of-at-least-32-characters',
+        secret: 'VJ2SQmkBOvq2qcrIbpFI0f1YMbkA71JHGpj/T/Ego8w=',
         claims: 'nope' as unknown as NonNullable<EngineOptions['claims']>,
       }),
     ).toThrow(AuthError)

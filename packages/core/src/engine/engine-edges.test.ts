@@ -6,7 +6,7 @@ import { encodeRefreshToken } from '../tokens/refresh-token.js'
 import { createEngine } from './engine.js'
 import type { FamilyStore } from './store.js'
 
-const SECRET = 'an-example-secret-of-at-least-32-characters'
+const SECRET = 'VJ2SQmkBOvq2qcrIbpFI0f1YMbkA71JHGpj/T/Ego8w='
 
 // Store and engine share one manual clock (the memory store expires records lazily on its clock).
 const clock = createManualClock(Date.now())

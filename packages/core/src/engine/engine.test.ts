@@ -14,7 +14,7 @@ import { createEngine } from './engine.js'
 import type { FamilyStore } from './store.js'
 import type { Engine, EngineOptions, RefreshResult } from './types.js'
 
-const SECRET = 'an-example-secret-of-at-least-32-characters'
+const SECRET = 'VJ2SQmkBOvq2qcrIbpFI0f1YMbkA71JHGpj/T/Ego8w='
 const SECOND = 1000
 const MINUTE = 60 * SECOND
 const HOUR = 60 * MINUTE

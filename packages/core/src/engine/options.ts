@@ -25,6 +25,7 @@ const ENGINE_OPTIONS = [
   'keys',
   'secret',
   'algorithm',
+  'dangerouslyAllowWeakSecret',
   'policy',
   'clock',
   'alignClockToStore',
@@ -151,9 +152,19 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
 function resolveKeys(options: EngineOptions, bad: (message: string) => never): KeyRing {
   const { keys, secret, algorithm } = options
   if (keys !== undefined && secret !== undefined) bad('give keys or secret, not both')
+  const allowWeak = options.dangerouslyAllowWeakSecret ?? false
+  if (typeof allowWeak !== 'boolean') bad('dangerouslyAllowWeakSecret must be a boolean')
   if (secret !== undefined) {
-    if (typeof secret !== 'string') bad('secret must be a string')
-    return deriveKeyRing(secret, algorithm === undefined ? {} : { alg: algorithm })
+    try {
+      return deriveKeyRing(secret, {
+        ...(algorithm === undefined ? {} : { alg: algorithm }),
+        dangerouslyAllowWeakSecret: allowWeak,
+      })
+    } catch (error) {
+      // Name the engine's option, as every other refusal here does.
+      if (error instanceof AuthError) bad(error.message)
+      throw error
+    }
   }
   if (algorithm !== undefined) bad('algorithm applies only with secret; with keys, each key names its alg')
   if (keys === undefined) return bad('give keys (production) or secret (quick start)')

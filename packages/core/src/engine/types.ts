@@ -187,10 +187,16 @@ export interface EngineOptions {
   /** Production keys: a key ring, or what `createKeyRing` builds one from. Give this or `secret`, not both. */
   readonly keys?: KeyRingInput | KeyRing
   /**
-   * Quick start: every key derived from one secret (HKDF, at least 32 characters). Give this or
-   * `keys`, not both. Rotating it logs everybody out; production passes `keys`.
+   * Quick start: every key derived from one secret (HKDF): 32 random bytes, as a Uint8Array or
+   * a base64, base64url or hex string (`openssl rand -base64 32`). Give this or `keys`, not both.
+   * Rotating it logs everybody out; production passes `keys`.
    */
-  readonly secret?: string
+  readonly secret?: string | Uint8Array
+  /**
+   * Accept a `secret` that is not 32 random bytes (a passphrase). Key ids derived from it are in
+   * every token, so a guessable secret can be tested offline: for a throwaway demo only.
+   */
+  readonly dangerouslyAllowWeakSecret?: boolean
   /** The access-token algorithm when keys are derived from `secret`. Default `'EdDSA'`. */
   readonly algorithm?: SigningAlgorithm
   /** The lifetime policy; every field has a safe default (see `DEFAULT_POLICY`). */

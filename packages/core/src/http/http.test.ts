@@ -13,7 +13,7 @@ import { createAuthHttp } from './http.js'
 import type { AuthHttpOptions } from './options.js'
 import type { AuthHttp, AuthRequest, AuthResponse } from './types.js'
 
-const SECRET = 'an-example-secret-of-at-least-32-characters'
+const SECRET = 'VJ2SQmkBOvq2qcrIbpFI0f1YMbkA71JHGpj/T/Ego8w='
 const SECOND = 1000
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) test'
 

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto'
 import { encodeBase64urlNoPadding } from '@oslojs/encoding'
 import { AuthError } from '../errors/index.js'
-import { createKeyRing } from './key-ring.js'
+import { createKeyRing, MIN_SECRET_BYTES, SIGNING_ALGORITHMS } from './key-ring.js'
 import { nodeCrypto } from './node-crypto.js'
 import type { KeyRing, SigningAlgorithm, SigningKeyInput } from './types.js'
 
@@ -12,6 +12,72 @@ export const MIN_DERIVE_SECRET_LENGTH = 32
 export interface DeriveKeyRingOptions {
   /** The access-token algorithm. Default `'EdDSA'`. RS256 cannot be derived (pass RSA keys to `createKeyRing`). */
   readonly alg?: SigningAlgorithm
+  /**
+   * Accept a secret that is not 32 random bytes (a passphrase, `'a'.repeat(32)`). Key ids derived
+   * from the secret appear in every token, so a guessable secret can be tested offline against
+   * them: only for a throwaway demo.
+   */
+  readonly dangerouslyAllowWeakSecret?: boolean
+}
+
+const HOW_TO_MAKE_ONE =
+  'make one with `openssl rand -base64 32` (or `node -e "console.log(crypto.randomBytes(32).toString(\'base64\'))"`)'
+
+/**
+ * The bytes a secret string encodes, if it is base64, base64url or hex (what `openssl rand`
+ * prints), else null. Only used to judge the secret's strength: derivation uses the string's
+ * UTF-8 as it always did, so existing key ids and sessions survive.
+ */
+function encodedBytes(secret: string): Uint8Array | null {
+  const text = secret.trim()
+  if (/^(?:[0-9a-fA-F]{2})+$/.test(text)) return Uint8Array.from(Buffer.from(text, 'hex'))
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(text) || /^[A-Za-z0-9_-]+$/.test(text)) {
+    if (text.replace(/=+$/, '').length % 4 === 1) return null
+    // Random base64 mixes upper and lower case (a 43-character one lacks either with odds of
+    // about 2^-32); words joined by hyphens do not.
+    if (!/[A-Z]/.test(text) || !/[a-z]/.test(text)) return null
+    return Uint8Array.from(Buffer.from(text.replaceAll('-', '+').replaceAll('_', '/'), 'base64'))
+  }
+  return null
+}
+
+/**
+ * Why `bytes` cannot be a random 32-byte secret, or null. Random bytes have many distinct values
+ * (32 random bytes: about 30 of 256); `'a'.repeat(44)` decodes to three.
+ */
+function weakness(bytes: Uint8Array): string | null {
+  if (bytes.length < MIN_SECRET_BYTES) return `it encodes only ${bytes.length} bytes`
+  if (new Set(bytes).size < 16) return 'its bytes repeat like a pattern, not like random bytes'
+  return null
+}
+
+/**
+ * Checks that `secret` is 32+ random bytes: a Uint8Array, or a string in base64, base64url or hex.
+ * Returns the key material to derive from (a string's UTF-8, as before; the bytes themselves).
+ */
+function secretMaterial(secret: unknown, allowWeak: boolean): Uint8Array {
+  const refuse = (why: string): never => {
+    throw new AuthError(
+      'ERR_CONFIG_INVALID',
+      `secret: ${why}. Give 32 random bytes, as a Uint8Array or a base64, base64url or hex string; ${HOW_TO_MAKE_ONE}. Key ids derived from it are in every token, so a guessable secret can be tested offline (dangerouslyAllowWeakSecret: true accepts it, for a throwaway demo only)`,
+    )
+  }
+  if (secret instanceof Uint8Array) {
+    const problem = weakness(secret)
+    if (problem !== null && !allowWeak) refuse(`the Uint8Array is not 32 random bytes (${problem})`)
+    return secret
+  }
+  if (typeof secret !== 'string') return refuse(`must be a string or a Uint8Array, not ${typeof secret}`)
+  if (secret.length < MIN_DERIVE_SECRET_LENGTH && !allowWeak) {
+    refuse(`it is ${secret.length} characters long, shorter than ${MIN_DERIVE_SECRET_LENGTH}`)
+  }
+  if (!allowWeak) {
+    const bytes = encodedBytes(secret)
+    if (bytes === null) refuse('it is not base64, base64url or hex (a passphrase, however long, is guessable)')
+    const problem = weakness(bytes as Uint8Array)
+    if (problem !== null) refuse(problem)
+  }
+  return new TextEncoder().encode(secret)
 }
 
 // HKDF-SHA-256 salt: a fixed label; the secret is the input keying material. Each key gets its own `info`.
@@ -30,20 +96,23 @@ const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc63255
  *
  * Deterministic: every node given the same secret derives the same keys and the same kids (a
  * signing kid is the RFC 7638 thumbprint of the public key), so a cluster agrees without
- * sharing anything else. Refuses secrets shorter than 32 characters, and RS256 (an RSA key
- * cannot be derived from a seed in reasonable time). Needs node:crypto.
+ * sharing anything else. The secret must be 32+ random bytes: a Uint8Array, or a string that is
+ * their base64, base64url or hex (what `openssl rand -base64 32` prints); anything else is refused
+ * unless `dangerouslyAllowWeakSecret` is set. A string is derived from as its UTF-8, so the keys
+ * of an existing secret do not change. Refuses RS256 (an RSA key cannot be derived from a seed in
+ * reasonable time). Needs node:crypto.
  *
  * @example
  * ```ts
  * const ring = deriveKeyRing(process.env.AUTH_SECRET!) // EdDSA
  * ```
  */
-export function deriveKeyRing(secret: string, options: DeriveKeyRingOptions = {}): KeyRing {
+export function deriveKeyRing(secret: string | Uint8Array, options: DeriveKeyRingOptions = {}): KeyRing {
   const alg = options.alg ?? 'EdDSA'
-  if (typeof secret !== 'string' || secret.length < MIN_DERIVE_SECRET_LENGTH) {
+  if (!SIGNING_ALGORITHMS.includes(alg)) {
     throw new AuthError(
       'ERR_CONFIG_INVALID',
-      `deriveKeyRing: the secret must be a string of at least ${MIN_DERIVE_SECRET_LENGTH} characters (use 32+ random bytes, e.g. \`openssl rand -base64 32\`)`,
+      `algorithm: ${JSON.stringify(alg)} is not one of ${SIGNING_ALGORITHMS.join(', ')} (names as in JOSE: 'EdDSA' for Ed25519)`,
     )
   }
   const crypto = nodeCrypto
@@ -53,7 +122,7 @@ export function deriveKeyRing(secret: string, options: DeriveKeyRingOptions = {}
       'deriveKeyRing needs node:crypto; on this runtime pass JWKs and secrets to createKeyRing',
     )
   }
-  const ikm = new TextEncoder().encode(secret)
+  const ikm = secretMaterial(secret, options.dangerouslyAllowWeakSecret === true)
   const hkdf = (info: string, length: number): Uint8Array =>
     new Uint8Array(crypto.hkdfSync('sha256', ikm, SALT, `auth-core ${info}`, length))
 

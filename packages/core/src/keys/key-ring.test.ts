@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { describe, expect, test } from 'vitest'
 import { isAuthError } from '../errors/index.js'
 import { createAccessTokenCodec } from '../tokens/index.js'
@@ -11,7 +11,8 @@ const ec384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 })
 const refresh = [{ kid: 'r1', secret: new Uint8Array(32).fill(1) }]
-const SECRET = 'correct horse battery staple, 32+ characters long'
+const SECRET = 'FKNwrIABOyaH2WN2FhIxlpesaZckMtlGPPsJDdxyBhQ='
+const OTHER_SECRET = 'wP0fRjFTT+ZDdX0LXT9QIhIKtwTK5AsqtiljrgEi0a8='
 
 function configError(input: KeyRingInput, mentions: RegExp): void {
   let thrown: unknown
@@ -200,7 +201,7 @@ describe('deriveKeyRing', () => {
     async (alg) => {
       const a = deriveKeyRing(SECRET, { alg })
       const b = deriveKeyRing(SECRET, { alg })
-      const other = deriveKeyRing(`${SECRET}!`, { alg })
+      const other = deriveKeyRing(OTHER_SECRET, { alg })
       expect(a.activeSigning).toEqual(b.activeSigning)
       expect(a.activeSigning.alg).toBe(alg)
       expect(a.jwks(0)).toEqual(b.jwks(0))
@@ -247,7 +248,7 @@ describe('deriveKeyRing', () => {
 
   test('refuses short secrets and RS256', () => {
     for (const [secret, alg, message] of [
-      ['x'.repeat(31), 'EdDSA', /at least 32 characters/],
+      ['x'.repeat(31), 'EdDSA', /31 characters long, shorter than 32/],
       [SECRET, 'RS256', /cannot derive RS256/],
     ] as const) {
       let thrown: unknown
@@ -259,5 +260,67 @@ describe('deriveKeyRing', () => {
       expect(isAuthError(thrown) && thrown.code).toBe('ERR_CONFIG_INVALID')
       expect((thrown as Error).message).toMatch(message)
     }
+  })
+
+  test('secrets must be 32 random bytes: refusals name the field, the reason and how to make one', () => {
+    const refused = (secret: string | Uint8Array): string => {
+      try {
+        deriveKeyRing(secret)
+      } catch (error) {
+        expect(isAuthError(error) && error.code).toBe('ERR_CONFIG_INVALID')
+        return (error as Error).message
+      }
+      throw new Error(`accepted ${String(secret)}`)
+    }
+    expect(refused('a'.repeat(32))).toMatch(/^secret: it encodes only 16 bytes\..*openssl rand -base64 32/)
+    expect(refused('a'.repeat(44))).toMatch(/^secret: it encodes only 22 bytes/)
+    expect(refused('z'.repeat(44))).toMatch(/^secret: it is not base64/)
+    expect(refused('Q'.repeat(22) + 'q'.repeat(22))).toMatch(/^secret: its bytes repeat like a pattern/)
+    expect(refused('correct horse battery staple, 32+ characters long')).toMatch(
+      /^secret: it is not base64, base64url or hex \(a passphrase, however long, is guessable\)/,
+    )
+    expect(refused('an-example-secret-of-at-least-32-characters')).toMatch(/not base64/)
+    expect(refused(new Uint8Array(32).fill(1))).toMatch(/^secret: the Uint8Array is not 32 random bytes/)
+    expect(refused(new Uint8Array(16))).toMatch(/encodes only 16 bytes/)
+    expect(refused('a'.repeat(32))).toMatch(/offline.*dangerouslyAllowWeakSecret: true/)
+  })
+
+  test('accepts what openssl rand prints (base64, base64url, hex) and random bytes; derives from a string’s UTF-8 as before', () => {
+    const bytes = randomBytes(32)
+    for (const secret of [
+      bytes.toString('base64'),
+      bytes.toString('base64url'),
+      bytes.toString('hex'),
+      new Uint8Array(bytes),
+    ]) {
+      expect(deriveKeyRing(secret).activeSigning.alg).toBe('EdDSA')
+    }
+    // A string is derived from as its UTF-8: the keys (and kids) of an existing secret stay.
+    const fromString = deriveKeyRing(SECRET)
+    const fromUtf8 = deriveKeyRing(new TextEncoder().encode(SECRET), { dangerouslyAllowWeakSecret: true })
+    expect(fromUtf8.activeSigning.kid).toBe(fromString.activeSigning.kid)
+    expect(fromUtf8.activeRefreshKid).toBe(fromString.activeRefreshKid)
+    // The flag accepts a weak one, for a throwaway demo.
+    expect(deriveKeyRing('a'.repeat(32), { dangerouslyAllowWeakSecret: true }).activeSigning.alg).toBe('EdDSA')
+  })
+
+  test("an algorithm that is not a JOSE name lists the valid ones ('ed25519' is 'EdDSA')", () => {
+    expect(() => deriveKeyRing(SECRET, { alg: 'ed25519' as never })).toThrow(
+      /^algorithm: "ed25519" is not one of EdDSA, ES256, RS256, HS256 \(names as in JOSE: 'EdDSA' for Ed25519\)/,
+    )
+  })
+
+  test('a refresh MAC secret given as a string says how to pass bytes; the engine names its secret option', async () => {
+    expect(() =>
+      createKeyRing({
+        signing: [{ kid: 'h', alg: 'HS256', secret: new Uint8Array(randomBytes(32)) }],
+        refresh: [{ kid: 'r1', secret: 'c2VjcmV0' as unknown as Uint8Array }],
+      }),
+    ).toThrow(/refresh key "r1": secret must be bytes, not a string; decode the string you keep, e\.g\. Buffer\.from\(/)
+    const { createEngine } = await import('../engine/engine.js')
+    const { createTestStore } = await import('../testing/index.js')
+    expect(() =>
+      createEngine({ store: createTestStore(), issuer: 'https://i.test', audience: 'a', secret: 'a'.repeat(32) }),
+    ).toThrow(/^createEngine: secret: it encodes only 16 bytes.*openssl rand -base64 32/)
   })
 })

@@ -132,7 +132,13 @@ function validateRefreshKey(keyInput: RefreshKeyInput): void {
   if (typeof keyInput?.kid !== 'string' || !REFRESH_KID.test(keyInput.kid)) {
     invalid(`refresh kid ${JSON.stringify(keyInput?.kid)} must be 1-32 characters of [A-Za-z0-9_-]`)
   }
-  if (!(keyInput.secret instanceof Uint8Array)) invalid(`refresh key "${keyInput.kid}": secret must be a Uint8Array`)
+  if (!(keyInput.secret instanceof Uint8Array)) {
+    invalid(
+      typeof keyInput.secret === 'string'
+        ? `refresh key "${keyInput.kid}": secret must be bytes, not a string; decode the string you keep, e.g. Buffer.from(process.env.REFRESH_SECRET, 'base64') (make one with \`openssl rand -base64 32\`)`
+        : `refresh key "${keyInput.kid}": secret must be a Uint8Array`,
+    )
+  }
   if (keyInput.secret.length < MIN_SECRET_BYTES) {
     invalid(`refresh key "${keyInput.kid}": secret must be at least ${MIN_SECRET_BYTES} bytes`)
   }

@@ -87,7 +87,7 @@ describe('engine with revocations', () => {
       store,
       issuer: 'https://issuer.test',
       audience: 'api',
-      secret: 'x'.repeat(32),
+      secret: 'GrVs7RGZGDcuEUKjf9+7gk1sao3YDVvQSF5RUQFmiV8=',
       clock,
       policy: { graceBinding: 'none' as const },
     }

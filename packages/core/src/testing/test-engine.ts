@@ -7,7 +7,7 @@ import { createSeededRandom } from './random.js'
 import { createTestStore, type TestStore } from './test-store.js'
 
 /** A secret for tests only (32 bytes, base64): never use it anywhere else. */
-export const TEST_SECRET = 'dGVzdC1vbmx5LXNlY3JldC1uZXZlci11c2UtaXQtISE='
+export const TEST_SECRET = '7idh/GOTto2iixcnMfSTuBQ8ihJKM8nml6xg6rlIrRI='
 
 /** What {@link createTestEngine} builds: the engine and what it runs on. */
 export interface TestEngine<C extends Clock = ManualClock> {
