@@ -18,11 +18,31 @@ export interface AuthClaims {}
 /** The verified claims `requireAuth()` puts on `req.auth`: the registered ones plus {@link AuthClaims}. */
 export type RequestClaims = AccessClaims<AuthClaims>
 
+/**
+ * Your app's user, as `loadUser` returns it: Express's own `Express.User` (the interface Passport
+ * uses too), so one augmentation types `req.user` for both:
+ *
+ * ```ts
+ * declare global {
+ *   namespace Express {
+ *     interface User { id: string; name: string }
+ *   }
+ * }
+ * ```
+ */
+export type AuthUser = Express.User
+
 declare global {
   namespace Express {
+    interface User {}
     interface Request {
-      /** The verified access-token claims; set by `requireAuth()`, undefined on routes without it. */
-      auth?: RequestClaims
+      /**
+       * The verified access-token claims, set by `requireAuth()`; null behind
+       * `requireAuth({ optional: true })` for a request without a token; undefined on routes without a guard.
+       */
+      auth?: RequestClaims | null
+      /** `loadUser`'s answer for the verified token, set by `requireAuth()`; undefined without a loader or a token. */
+      user?: User
     }
   }
 }

@@ -1,7 +1,7 @@
 import { AuthError, assertKnownOptions, type IssueOptions, type TokenPair } from '@auth/core'
 import { type AuthHttp, type AuthHttpOptions, createAuthHttp, type GuardOptions } from '@auth/core/http'
 import { type Request, type RequestHandler, type Response, Router } from 'express'
-import type { AuthClaims } from './claims.js'
+import type { AuthClaims, AuthUser } from './claims.js'
 import { parsedBody, routeBody, send, toAuthRequest } from './translate.js'
 
 /** What {@link createAuth} accepts: the http layer's options, or an http layer you built yourself. */
@@ -19,7 +19,9 @@ export interface ExpressAuth {
   readonly router: Router
   /**
    * A guard: verifies the access token (and the CSRF header in cookie mode) and puts the claims
-   * on `req.auth`, or answers 401/403 itself. `maxAuthAge` demands a fresh login (`ERR_AUTH_STALE`).
+   * on `req.auth` (and `loadUser`'s answer on `req.user`), or answers 401/403 itself. `maxAuthAge`
+   * demands a fresh login (`ERR_AUTH_STALE`); `optional: true` lets a request without a token
+   * through with `req.auth` null.
    */
   requireAuth(options?: GuardOptions): RequestHandler
   /**
@@ -83,9 +85,9 @@ export function createAuth(options: ExpressAuthOptions): ExpressAuth {
       // Validated here, where the route is declared: a bad option fails at start-up.
       const guard = http.prepareGuard(guardOptions)
       return async (req, res, next) => {
-        let result: Awaited<ReturnType<typeof http.authenticate<AuthClaims>>>
+        let result: Awaited<ReturnType<typeof http.authenticate<AuthClaims, AuthUser>>>
         try {
-          result = await http.authenticate<AuthClaims>(toAuthRequest(req, parsedBody(req)), guard)
+          result = await http.authenticate<AuthClaims, AuthUser>(toAuthRequest(req, parsedBody(req)), guard)
         } catch (error) {
           send(res, http.errorResponse(error))
           return
@@ -95,6 +97,7 @@ export function createAuth(options: ExpressAuthOptions): ExpressAuth {
           return
         }
         req.auth = result.claims
+        if (result.user !== null) req.user = result.user
         next()
       }
     },

@@ -1,3 +1,3 @@
-export type { AuthClaims, RequestClaims } from './claims.js'
+export type { AuthClaims, AuthUser, RequestClaims } from './claims.js'
 export type { ExpressAuth, ExpressAuthOptions } from './create-auth.js'
 export { createAuth } from './create-auth.js'

@@ -22,7 +22,7 @@ describe('@auth/express types', () => {
   })
 
   it('req.auth carries the registered claims plus the augmented app claims', () => {
-    expectTypeOf<Request['auth']>().toEqualTypeOf<RequestClaims | undefined>()
+    expectTypeOf<Request['auth']>().toEqualTypeOf<RequestClaims | null | undefined>()
     expectTypeOf<RequestClaims['sub']>().toEqualTypeOf<string>()
     expectTypeOf<RequestClaims['sid']>().toEqualTypeOf<string>()
     expectTypeOf<RequestClaims['auth_time']>().toEqualTypeOf<number>()

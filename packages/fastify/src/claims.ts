@@ -32,6 +32,13 @@ export interface AuthClaims {}
 /** The verified claims `requireAuth()` puts on `request.auth`: the registered ones plus {@link AuthClaims}. */
 export type RequestClaims = AccessClaims<AuthClaims>
 
+/**
+ * Your app's user, as `loadUser` returns it (`request.user`). Empty by default; augment it:
+ * `declare module '@auth/fastify' { interface AuthUser { id: string; name: string } }`.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: an empty interface is what declaration merging augments
+export interface AuthUser {}
+
 declare module 'fastify' {
   // The same type parameters as Fastify's own declaration (merging requires it), so that the guard
   // is typed for the instance's server: HTTP/1, HTTPS or HTTP/2 alike.
@@ -62,8 +69,13 @@ declare module 'fastify' {
     >
   }
   interface FastifyRequest {
-    /** The verified access-token claims; set by `requireAuth()`, null on routes without it. */
-    auth: RequestClaims | null
+    /**
+     * The verified access-token claims, set by `requireAuth()`; null behind
+     * `requireAuth({ optional: true })` for a request without a token; undefined on routes without a guard.
+     */
+    auth?: RequestClaims | null
+    /** `loadUser`'s answer for the verified token, set by `requireAuth()`; null without a loader or a token. */
+    user?: AuthUser | null
   }
   interface FastifyReply {
     /**

@@ -1,3 +1,3 @@
-export type { AuthClaims, RequestClaims } from './claims.js'
+export type { AuthClaims, AuthUser, RequestClaims } from './claims.js'
 export type { FastifyAuthOptions } from './plugin.js'
 export { authPlugin } from './plugin.js'

@@ -2,7 +2,7 @@ import { assertKnownOptions } from '@auth/core'
 import { type AuthHttp, type AuthHttpOptions, createAuthHttp, type GuardOptions } from '@auth/core/http'
 import type { FastifyPluginAsync, FastifyReply, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import type { AuthClaims } from './claims.js'
+import type { AuthClaims, AuthUser } from './claims.js'
 import { parsedBody, routeBody, send, toAuthRequest } from './translate.js'
 
 /** What {@link authPlugin} accepts: the http layer's options, or an http layer you built yourself. */
@@ -18,15 +18,18 @@ const plugin: FastifyPluginAsync<FastifyAuthOptions> = async (fastify, registere
   const http = 'http' in options ? (options.http as AuthHttp) : createAuthHttp(options as unknown as AuthHttpOptions)
 
   fastify.decorate('authHttp', http)
-  fastify.decorateRequest('auth', null)
+  // Undefined on routes without the guard, as on the other adapters; null only behind an optional guard.
+  fastify.decorateRequest('auth', undefined)
+  fastify.decorateRequest('user', undefined)
   fastify.decorate('requireAuth', (guardOptions?: GuardOptions): preHandlerAsyncHookHandler => {
     // Validated here, where the route is declared: a bad option fails at start-up.
     const guard = http.prepareGuard(guardOptions)
     return async (request, reply) => {
       try {
-        const result = await http.authenticate<AuthClaims>(toAuthRequest(request, parsedBody(request)), guard)
+        const result = await http.authenticate<AuthClaims, AuthUser>(toAuthRequest(request, parsedBody(request)), guard)
         if (!result.ok) return send(reply, result.response)
         request.auth = result.claims
+        request.user = result.user
       } catch (error) {
         return send(reply, http.errorResponse(error))
       }

@@ -19,7 +19,7 @@ describe('@auth/fastify types', () => {
     expectTypeOf(app.authHttp).toEqualTypeOf<AuthHttp>()
     expectTypeOf(app.requireAuth).parameter(0).toEqualTypeOf<GuardOptions | undefined>()
     expectTypeOf(app.requireAuth()).toEqualTypeOf<preHandlerAsyncHookHandler>()
-    expectTypeOf<FastifyRequest['auth']>().toEqualTypeOf<RequestClaims | null>()
+    expectTypeOf<FastifyRequest['auth']>().toEqualTypeOf<RequestClaims | null | undefined>()
     expectTypeOf<FastifyReply['login']>().returns.resolves.toEqualTypeOf<FastifyReply>()
     expectTypeOf<RequestClaims['role']>().toEqualTypeOf<'admin' | 'member'>()
     expectTypeOf<RequestClaims['exp']>().toEqualTypeOf<number>()

@@ -2,7 +2,7 @@ import type { IssueOptions } from '@auth/core'
 import { assertKnownOptions } from '@auth/core'
 import { type AuthHttp, type AuthHttpOptions, createAuthHttp, type GuardOptions } from '@auth/core/http'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
-import type { AuthClaims, AuthVariables } from './claims.js'
+import type { AuthClaims, AuthUser, AuthVariables, OptionalAuthVariables } from './claims.js'
 import { type ClientIp, routeBody, toAuthRequest, toResponse } from './translate.js'
 
 const NO_BODY = { kind: 'none' } as const
@@ -31,7 +31,11 @@ export interface HonoAuth {
    * A guard: verifies the access token (and the CSRF header in cookie mode) and sets the claims
    * as `c.get('auth')`, or answers 401/403 itself. `maxAuthAge` demands a fresh login (`ERR_AUTH_STALE`).
    */
-  requireAuth(options?: GuardOptions): MiddlewareHandler<{ Variables: AuthVariables }>
+  requireAuth(options?: GuardOptions & { readonly optional?: false }): MiddlewareHandler<{ Variables: AuthVariables }>
+  /** Optional authentication: a request without a token passes with `auth` and `user` null; a bad token is a 401. */
+  requireAuth(
+    options: GuardOptions & { readonly optional: true },
+  ): MiddlewareHandler<{ Variables: OptionalAuthVariables }>
   /**
    * For your own login route, once you have checked the credentials: starts a family and returns
    * the token response (cookies set in cookie mode), or the error response on an outage.
@@ -67,25 +71,29 @@ export function auth(options: HonoAuthOptions): HonoAuth {
   const routes = new Hono()
   routes.all(`${http.prefix}/*`, handler)
 
+  // The overloads only narrow the variables' types; one implementation serves both.
+  const requireAuth = ((guardOptions?: GuardOptions): MiddlewareHandler => {
+    // Validated here, where the route is declared: a bad option fails at start-up.
+    const guard = http.prepareGuard(guardOptions)
+    return async (c, next) => {
+      let result: Awaited<ReturnType<typeof http.authenticate<AuthClaims, AuthUser>>>
+      try {
+        result = await http.authenticate<AuthClaims, AuthUser>(toAuthRequest(c, NO_BODY, clientIp), guard)
+      } catch (error) {
+        return toResponse(http.errorResponse(error))
+      }
+      if (!result.ok) return toResponse(result.response)
+      c.set('auth', result.claims)
+      c.set('user', result.user)
+      await next()
+    }
+  }) as HonoAuth['requireAuth']
+
   return {
     http,
     routes,
     handler,
-    requireAuth(guardOptions) {
-      // Validated here, where the route is declared: a bad option fails at start-up.
-      const guard = http.prepareGuard(guardOptions)
-      return async (c, next) => {
-        let result: Awaited<ReturnType<typeof http.authenticate<AuthClaims>>>
-        try {
-          result = await http.authenticate<AuthClaims>(toAuthRequest(c, NO_BODY, clientIp), guard)
-        } catch (error) {
-          return toResponse(http.errorResponse(error))
-        }
-        if (!result.ok) return toResponse(result.response)
-        c.set('auth', result.claims)
-        await next()
-      }
-    },
+    requireAuth,
     async login(c, subject, issue) {
       try {
         const { response } = await http.login(toAuthRequest(c, NO_BODY, clientIp), subject, issue)

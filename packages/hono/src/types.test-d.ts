@@ -1,5 +1,12 @@
 import type { GuardOptions } from '@auth/core/http'
-import { type AuthVariables, auth, type HonoAuth, type RequestClaims } from '@auth/hono'
+import {
+  type AuthUser,
+  type AuthVariables,
+  auth,
+  type HonoAuth,
+  type OptionalAuthVariables,
+  type RequestClaims,
+} from '@auth/hono'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { describe, expectTypeOf, it } from 'vitest'
 
@@ -17,8 +24,13 @@ describe('@auth/hono types', () => {
     expectTypeOf(auth).returns.toEqualTypeOf<HonoAuth>()
     expectTypeOf(a.routes).toEqualTypeOf<Hono>()
     expectTypeOf(a.handler).toEqualTypeOf<MiddlewareHandler>()
-    expectTypeOf(a.requireAuth).parameter(0).toEqualTypeOf<GuardOptions | undefined>()
     expectTypeOf(a.requireAuth()).toEqualTypeOf<MiddlewareHandler<{ Variables: AuthVariables }>>()
+    expectTypeOf(a.requireAuth({ maxAuthAge: 300 } satisfies GuardOptions)).toEqualTypeOf<
+      MiddlewareHandler<{ Variables: AuthVariables }>
+    >()
+    expectTypeOf(a.requireAuth({ optional: true })).toEqualTypeOf<
+      MiddlewareHandler<{ Variables: OptionalAuthVariables }>
+    >()
     expectTypeOf(a.login).returns.resolves.toEqualTypeOf<Response>()
   })
 
@@ -32,6 +44,21 @@ describe('@auth/hono types', () => {
       return c.json({ sub: c.get('auth').sub })
     })
     app.post('/login', async (c: Context) => a.login(c, 'user-1', { claims: { role: 'member' } }))
+  })
+
+  it('without the guard nothing is set, and the type says so; optional guards may set null', () => {
+    const app = new Hono()
+    app.get('/open', (c) => {
+      expectTypeOf(c.get('auth')).toEqualTypeOf<RequestClaims | null | undefined>()
+      // @ts-expect-error: no guard on this route, so the claims may be absent
+      c.get('auth').sub
+      return c.text('ok')
+    })
+    app.get('/maybe', a.requireAuth({ optional: true }), (c) => {
+      expectTypeOf(c.get('auth')).toEqualTypeOf<RequestClaims | null>()
+      expectTypeOf(c.get('user')).toEqualTypeOf<AuthUser | null>()
+      return c.text(c.get('auth')?.sub ?? 'anonymous')
+    })
   })
 
   it('and through AuthVariables on an app that declares its variables', () => {

@@ -20,13 +20,20 @@ export const expressAdapter: AdapterUnderTest = {
       await auth.login(req, res, username, { claims: { name: username } })
     })
     app.get('/me', auth.requireAuth(), (req, res) => {
-      res.json({ sub: req.auth?.sub, sid: req.auth?.sid, claims: req.auth })
+      res.json({ sub: req.auth?.sub, sid: req.auth?.sid, claims: req.auth, user: req.user ?? null })
+    })
+    app.get('/maybe', auth.requireAuth({ optional: true }), (req, res) => {
+      res.json({
+        auth: req.auth === null ? 'null' : typeof req.auth,
+        sub: req.auth?.sub ?? null,
+        user: req.user ?? null,
+      })
     })
     app.post('/admin', auth.requireAuth({ maxAuthAge: ADMIN_MAX_AUTH_AGE }), (req, res) => {
       res.json({ sub: req.auth?.sub, admin: true })
     })
-    app.get('/bare', (_req, res) => {
-      res.json({ ok: true })
+    app.get('/bare', (req, res) => {
+      res.json({ ok: true, auth: req.auth === null ? 'null' : typeof req.auth })
     })
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s))

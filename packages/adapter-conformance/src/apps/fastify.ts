@@ -18,12 +18,18 @@ export const fastifyAdapter: AdapterUnderTest = {
       sub: request.auth?.sub,
       sid: request.auth?.sid,
       claims: request.auth,
+      user: request.user ?? null,
     }))
     app.post('/admin', { preHandler: app.requireAuth({ maxAuthAge: ADMIN_MAX_AUTH_AGE }) }, async (request) => ({
       sub: request.auth?.sub,
       admin: true,
     }))
-    app.get('/bare', async () => ({ ok: true }))
+    app.get('/maybe', { preHandler: app.requireAuth({ optional: true }) }, async (request) => ({
+      auth: request.auth === null ? 'null' : typeof request.auth,
+      sub: request.auth?.sub ?? null,
+      user: request.user ?? null,
+    }))
+    app.get('/bare', async (request) => ({ ok: true, auth: request.auth === null ? 'null' : typeof request.auth }))
     const url = await app.listen({ port: 0, host: '127.0.0.1' })
     return { url, close: () => app.close() }
   },

@@ -18,12 +18,22 @@ export const honoAdapter: AdapterUnderTest = {
       return login(c, username, { claims: { name: username } })
     })
     app.get('/me', requireAuth(), (c) =>
-      c.json({ sub: c.get('auth').sub, sid: c.get('auth').sid, claims: c.get('auth') }),
+      c.json({ sub: c.get('auth').sub, sid: c.get('auth').sid, claims: c.get('auth'), user: c.get('user') }),
     )
     app.post('/admin', requireAuth({ maxAuthAge: ADMIN_MAX_AUTH_AGE }), (c) =>
       c.json({ sub: c.get('auth').sub, admin: true }),
     )
-    app.get('/bare', (c) => c.json({ ok: true }))
+    app.get('/maybe', requireAuth({ optional: true }), (c) =>
+      c.json({
+        auth: c.get('auth') === null ? 'null' : typeof c.get('auth'),
+        sub: c.get('auth')?.sub ?? null,
+        user: c.get('user'),
+      }),
+    )
+    app.get('/bare', (c) => {
+      const seen = c.get('auth')
+      return c.json({ ok: true, auth: seen === null ? 'null' : typeof seen })
+    })
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
     })

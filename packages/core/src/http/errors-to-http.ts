@@ -47,6 +47,8 @@ export function toHttpError(code: AuthErrorCode): HttpError {
     case 'ERR_ACCESS_TOKEN_INVALID':
     case 'ERR_ACCESS_TOKEN_EXPIRED':
     case 'ERR_ACCESS_TOKEN_REVOKED':
+    // A valid token whose subject the app's loadUser no longer knows (deleted, disabled).
+    case 'ERR_USER_NOT_FOUND':
       return INVALID_TOKEN
     // RFC 9470: the token is fine, the login is too old; re-authenticate, do not refresh.
     case 'ERR_AUTH_STALE':

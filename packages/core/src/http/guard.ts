@@ -10,6 +10,7 @@ import type { HttpContext } from './options.js'
 import { failureResponse, thrownResponse } from './response.js'
 import {
   type AuthRequest,
+  type AuthResponse,
   type GuardOptions,
   type GuardResult,
   type PreparedGuard,
@@ -83,14 +84,15 @@ export function duplicateCookie(ctx: HttpContext, cookies: RequestCookies) {
  * engine's verification with freshness. `body` is the already-read body of a route, else
  * only a framework-parsed body is looked at.
  */
-export async function authenticateRequest<T extends object>(
+export async function authenticateRequest<T extends object, U = unknown>(
   ctx: HttpContext,
   request: AuthRequest,
   options: GuardOptions | PreparedGuard | undefined,
   body: Body | null = null,
-): Promise<GuardResult<T>> {
+  loadUser = false,
+): Promise<GuardResult<T, U>> {
   const guard = options === undefined ? defaultGuard(ctx) : isPrepared(options) ? options : prepareGuard(ctx, options)
-  const { locations, maxAuthAgeSeconds } = guard
+  const { locations, maxAuthAgeSeconds, optional } = guard
   const cookies = locations.includes('cookie') ? readCookies(request.headers.get('cookie')) : EMPTY_COOKIES
   const found = extractAccessToken(
     {
@@ -101,7 +103,11 @@ export async function authenticateRequest<T extends object>(
     },
     locations,
   )
-  if (!found.ok) return fail(ctx, found.code, found.message)
+  if (!found.ok) {
+    // Optional: no token at all passes anonymously; a malformed one is still refused.
+    if (optional && found.code === 'ERR_ACCESS_TOKEN_MISSING') return ANONYMOUS
+    return fail(ctx, found.code, found.message)
+  }
   if (found.location === 'cookie') {
     const csrf = checkCsrf(ctx, request, cookies)
     if (csrf) return csrf
@@ -122,7 +128,14 @@ export async function authenticateRequest<T extends object>(
       const csrf = await checkCsrfFamily(ctx, request, cookies, verified.claims.sid)
       if (csrf) return csrf
     }
-    return { ok: true, claims: verified.claims as AccessClaims<T> }
+    const claims = verified.claims as AccessClaims<T>
+    if (!loadUser || ctx.loadUser === undefined) return { ok: true, claims, user: null }
+    // The app's user, once per request; a throw is an outage, never a 401.
+    const user: unknown = await ctx.loadUser(claims)
+    if (user === null || user === undefined) {
+      return fail(ctx, 'ERR_USER_NOT_FOUND', 'the access token is valid but its user no longer exists')
+    }
+    return { ok: true, claims, user: user as U }
   }
   const maxAge = verified.code === 'ERR_AUTH_STALE' ? maxAuthAgeSeconds : undefined
   return {
@@ -133,6 +146,9 @@ export async function authenticateRequest<T extends object>(
 }
 
 const EMPTY_COOKIES: RequestCookies = readCookies(null)
+
+/** An optional guard's answer to a request without a token. */
+const ANONYMOUS = Object.freeze({ ok: true as const, claims: null, user: null })
 
 function fail(ctx: HttpContext, code: AuthErrorCode, message: string) {
   return { ok: false as const, code, response: failureResponse(code, message, { realm: ctx.realm }) }
@@ -159,7 +175,14 @@ export function prepareGuard(ctx: HttpContext, options: GuardOptions | undefined
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new AuthError('ERR_CONFIG_INVALID', "requireAuth: options must be an object such as { maxAuthAge: '5m' }")
   }
-  assertKnownOptions('requireAuth', options, ['maxAuthAge', 'locations'], { maxAge: 'maxAuthAge', fresh: 'maxAuthAge' })
+  assertKnownOptions('requireAuth', options, ['maxAuthAge', 'locations', 'optional'], {
+    maxAge: 'maxAuthAge',
+    fresh: 'maxAuthAge',
+  })
+  const optional = options?.optional ?? false
+  if (typeof optional !== 'boolean') {
+    throw new AuthError('ERR_CONFIG_INVALID', 'requireAuth: optional must be true or false')
+  }
   const locations = options?.locations ?? ctx.locations
   if (options?.locations !== undefined) checkLocations(ctx, locations)
   let maxAuthAgeSeconds: number | undefined
@@ -175,7 +198,12 @@ export function prepareGuard(ctx: HttpContext, options: GuardOptions | undefined
     }
     maxAuthAgeSeconds = Math.floor(ms / 1000)
   }
-  return Object.freeze({ prepared: true as const, locations: Object.freeze([...locations]), maxAuthAgeSeconds })
+  return Object.freeze({
+    prepared: true as const,
+    locations: Object.freeze([...locations]),
+    maxAuthAgeSeconds,
+    optional,
+  })
 }
 
 /** A guard's own `locations` must be valid, and `'cookie'` needs the cookie transport (misuse: thrown). */
@@ -189,4 +217,22 @@ function checkLocations(ctx: HttpContext, locations: readonly TokenLocation[]): 
   if (locations.includes('cookie') && ctx.transport !== 'cookie') {
     throw new AuthError('ERR_CONFIG_INVALID', "guard locations: 'cookie' needs transport: 'cookie'")
   }
+}
+
+/**
+ * Our own routes (logout, logout-all, sessions): the default guard, never optional and never
+ * the app's user loader, so an authenticated answer always has claims.
+ */
+export async function authenticateRoute(
+  ctx: HttpContext,
+  request: AuthRequest,
+  body: Body | null,
+): Promise<
+  | { readonly ok: true; readonly claims: AccessClaims }
+  | { readonly ok: false; readonly code: AuthErrorCode; readonly response: AuthResponse }
+> {
+  const result = await authenticateRequest(ctx, request, undefined, body)
+  if (!result.ok) return result
+  if (result.claims === null) throw new Error('@auth/core internal error: the default guard passed without a token')
+  return { ok: true, claims: result.claims }
 }

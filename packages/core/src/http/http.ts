@@ -33,7 +33,7 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
     prefix: ctx.prefix,
     bodyLimit: ctx.bodyLimit,
     handle: (request) => handleRequest(ctx, request, report),
-    authenticate: (request, guardOptions) => authenticateRequest(ctx, request, guardOptions),
+    authenticate: (request, guardOptions) => authenticateRequest(ctx, request, guardOptions, null, true),
     prepareGuard: (guardOptions) => prepareGuard(ctx, guardOptions),
     async login(request: AuthRequest, subject: string, issueOptions: IssueOptions = {}): Promise<LoginResult> {
       if (

@@ -5,6 +5,7 @@ import { AuthError } from '../errors/index.js'
 import { assertKnownOptions } from '../errors/options.js'
 import type { FamilyMeta } from '../machine/types.js'
 import { type Clock, systemClock } from '../runtime.js'
+import type { AccessClaims } from '../tokens/types.js'
 import { DEFAULT_BODY_LIMIT } from './body.js'
 import { type AuthHttpCookieOptions, type CookieSet, resolveCookies } from './cookies.js'
 import { type AuthRequest, TOKEN_LOCATIONS, type TokenLocation } from './types.js'
@@ -70,6 +71,14 @@ export interface AuthHttpOptions {
    * (if it does, that is ignored).
    */
   readonly onError?: (error: unknown) => void
+  /**
+   * The app's user for a verified access token (flask-jwt-extended's `user_lookup_loader`):
+   * called once per guarded request, after the token is verified, never on refresh. Its answer
+   * is `req.user` / `request.user` / `c.get('user')`; null or undefined (a deleted or disabled
+   * user) is a 401 `ERR_USER_NOT_FOUND`. If it throws, that is an outage (an `AuthError` keeps
+   * its status, anything else is a 500 reported to `onError`), never a 401.
+   */
+  readonly loadUser?: (claims: AccessClaims) => unknown
 }
 
 /** The options, validated and resolved. */
@@ -87,6 +96,7 @@ export interface HttpContext {
   readonly trustedOrigins: ReadonlySet<string>
   readonly clock: Clock
   readonly onError: ((error: unknown) => void) | undefined
+  readonly loadUser: ((claims: AccessClaims) => unknown) | undefined
   /** The presenter's binding under `policy.graceBinding` (null when it offers none). */
   bindingFor(request: AuthRequest): string | null
 }
@@ -106,6 +116,7 @@ export const HTTP_OPTIONS = [
   'trustedOrigins',
   'clock',
   'onError',
+  'loadUser',
 ] as const satisfies readonly (keyof AuthHttpOptions)[]
 
 /** Validates every option of `createAuthHttp`; throws `AuthError('ERR_CONFIG_INVALID')` naming the first bad one. */
@@ -168,6 +179,7 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
   const clock = options.clock ?? engine.clock ?? systemClock
   if (typeof clock?.now !== 'function') bad('clock must have a now() method')
   if (options.onError !== undefined && typeof options.onError !== 'function') bad('onError must be a function')
+  if (options.loadUser !== undefined && typeof options.loadUser !== 'function') bad('loadUser must be a function')
 
   return {
     engine,
@@ -182,6 +194,7 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
     trustedOrigins: new Set(trusted),
     clock,
     onError: options.onError,
+    loadUser: options.loadUser,
     bindingFor: bindingFunction(engine, bad),
   }
 }

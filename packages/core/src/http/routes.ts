@@ -5,7 +5,7 @@ import type { AccessClaims } from '../tokens/types.js'
 import { type Body, readBody, stringField } from './body.js'
 import { clearCookies, readCookies } from './cookies.js'
 import { isTokenSyntax } from './extract.js'
-import { authenticateRequest, checkCsrf, checkCsrfFamily } from './guard.js'
+import { authenticateRoute, checkCsrf, checkCsrfFamily } from './guard.js'
 import { type HttpContext, requestMeta, type Transport } from './options.js'
 import { emptyResponse, failureResponse, jsonResponse, thrownResponse } from './response.js'
 import { tokenResponse } from './token-response.js'
@@ -179,7 +179,7 @@ async function refresh(ctx: HttpContext, request: AuthRequest): Promise<AuthResp
 async function logout(ctx: HttpContext, request: AuthRequest): Promise<AuthResponse> {
   const read = await readBody(request, ctx.bodyLimit)
   if (!read.ok) return fail(ctx, read.code, read.message)
-  const access = await authenticateRequest(ctx, request, undefined, read.body)
+  const access = await authenticateRoute(ctx, request, read.body)
   let familyId: string
   if (access.ok) {
     familyId = access.claims.sid
@@ -244,7 +244,7 @@ async function logoutByRefreshCookie(
 async function logoutAll(ctx: HttpContext, request: AuthRequest): Promise<AuthResponse> {
   const read = await readBody(request, ctx.bodyLimit)
   if (!read.ok) return fail(ctx, read.code, read.message)
-  const access = await authenticateRequest(ctx, request, undefined, read.body)
+  const access = await authenticateRoute(ctx, request, read.body)
   if (!access.ok) return access.response
   const { revoked } = await ctx.engine.revokeAll(access.claims.sub, 'logout_all')
   return jsonResponse(200, { revoked }, { cookies: ctx.transport === 'cookie' ? clearCookies(ctx.cookies) : [] })
@@ -264,7 +264,7 @@ export interface SessionView {
 
 /** GET {prefix}/sessions: the caller's own active families, most recently used first. */
 async function listSessions(ctx: HttpContext, request: AuthRequest): Promise<AuthResponse> {
-  const access = await authenticateRequest(ctx, request, undefined)
+  const access = await authenticateRoute(ctx, request, null)
   if (!access.ok) return access.response
   const families = await ctx.engine.list(access.claims.sub)
   const sessions: SessionView[] = families.map((family) => ({
@@ -284,7 +284,7 @@ async function listSessions(ctx: HttpContext, request: AuthRequest): Promise<Aut
  * unknown id get the same 404, so the answer never tells whether a family exists.
  */
 async function deleteSession(ctx: HttpContext, request: AuthRequest, rawId: string): Promise<AuthResponse> {
-  const access = await authenticateRequest(ctx, request, undefined)
+  const access = await authenticateRoute(ctx, request, null)
   if (!access.ok) return access.response
   const notFound = () => fail(ctx, 'ERR_NOT_FOUND', 'no such session')
   let id: string

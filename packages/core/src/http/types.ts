@@ -53,6 +53,12 @@ export interface GuardOptions {
   readonly maxAuthAge?: Duration
   /** Where the access token may come from. Default: the http layer's `tokenLocations`. */
   readonly locations?: readonly TokenLocation[]
+  /**
+   * Optional authentication (flask-jwt-extended's `jwt_required(optional=True)`): a request with
+   * no access token passes with `auth` (and `user`) null; a bad, expired or revoked token is still
+   * a 401. Default false.
+   */
+  readonly optional?: boolean
 }
 
 /**
@@ -66,11 +72,18 @@ export interface PreparedGuard {
   readonly locations: readonly TokenLocation[]
   /** Freshness in whole seconds (`maxAuthAge`), or undefined. */
   readonly maxAuthAgeSeconds: number | undefined
+  /** No token passes, with no claims (`optional`). */
+  readonly optional: boolean
 }
 
-/** What a guard concludes: typed claims, or the response to send instead. */
-export type GuardResult<T extends object = Record<string, unknown>> =
-  | { readonly ok: true; readonly claims: AccessClaims<T> }
+/**
+ * What a guard concludes: the verified claims (null only for an optional guard and a request
+ * without a token) and the app's user (`loadUser`'s answer; null without a loader or claims), or
+ * the response to send instead.
+ */
+export type GuardResult<T extends object = Record<string, unknown>, U = unknown> =
+  | { readonly ok: true; readonly claims: AccessClaims<T>; readonly user: U | null }
+  | { readonly ok: true; readonly claims: null; readonly user: null }
   | { readonly ok: false; readonly code: AuthErrorCode; readonly response: AuthResponse }
 
 /** What the login helper returns: the pair, plus the response the adapter sends (cookies set, body). */
@@ -93,11 +106,14 @@ export interface AuthHttp {
    * becomes 503 with `Retry-After`.
    */
   handle(request: AuthRequest): Promise<AuthResponse | null>
-  /** The guard: extracts and verifies the access token (and CSRF in cookie mode for unsafe methods). */
-  authenticate<T extends object = Record<string, unknown>>(
+  /**
+   * The guard: extracts and verifies the access token (and CSRF in cookie mode for unsafe
+   * methods), then asks `loadUser` for the app's user. `U` is the type the app's loader returns.
+   */
+  authenticate<T extends object = Record<string, unknown>, U = unknown>(
     request: AuthRequest,
     options?: GuardOptions | PreparedGuard,
-  ): Promise<GuardResult<T>>
+  ): Promise<GuardResult<T, U>>
   /**
    * Validates and resolves guard options once; throws `AuthError('ERR_CONFIG_INVALID')` naming the
    * option and the fix (`requireAuth({ maxAuthAge: '5 minutez' })` fails where it is written).
