@@ -50,7 +50,7 @@ export async function authenticateRefreshToken(ctx: EngineContext, token: unknow
     case 'retired':
       // A routinely retired key still verifies, for reuse detection, as long as a family it
       // signed can live; a compromised one (no secret) verifies nothing.
-      if (key.secret === undefined || now >= key.retiredAt + ctx.policy.sessionMaxAge) return keyRetired()
+      if (key.secret === undefined || now >= key.retiredAt + ctx.longestSessionMaxAge) return keyRetired()
       secret = key.secret
       break
     default: {

@@ -2,7 +2,7 @@ import { AuthError, failure } from '../errors/index.js'
 import { isFresh } from '../machine/lifetime.js'
 import { createFamilyRecord } from '../machine/record.js'
 import { type FamilyRecord, REVOCATION_REASONS, type RevocationReason } from '../machine/types.js'
-import { type Duration, parseDuration } from '../policy/policy.js'
+import { type Duration, type LifetimePolicy, parseDuration } from '../policy/policy.js'
 import { familyCsrfToken, familyCsrfTokenMatches } from '../tokens/csrf-token.js'
 import { generateFamilyId, generateNonce } from '../tokens/refresh-token.js'
 import type { VerifyAccessResult } from '../tokens/types.js'
@@ -49,8 +49,10 @@ const REASONS: ReadonlySet<unknown> = new Set(REVOCATION_REASONS)
 export function createEngine(options: EngineOptions): Engine {
   const ctx = resolveEngineOptions(options)
 
+  const policies = Object.freeze(Object.fromEntries(ctx.policies))
   return {
     policy: ctx.policy,
+    policies,
     clock: ctx.clock,
 
     async issue(subject, issueOptions = {}) {
@@ -61,7 +63,24 @@ export function createEngine(options: EngineOptions): Engine {
       if (clientId !== undefined && !isClientId(clientId)) {
         throw new AuthError('ERR_CONFIG_INVALID', 'issue: clientId must be 1 to 255 characters')
       }
-      return issue(ctx, subject, claims, meta, clientId ?? null, shorterAccessTtl(ctx, issueOptions.accessTtl, 'issue'))
+      const policyName = issueOptions.policy ?? (clientId === undefined ? undefined : ctx.clientPolicies.get(clientId))
+      if (policyName !== undefined && !ctx.policies.has(policyName)) {
+        throw new AuthError(
+          'ERR_CONFIG_INVALID',
+          `issue: policy ${JSON.stringify(policyName)} is not one of the engine's named policies (${[...ctx.policies.keys()].join(', ') || 'none: add it to createEngine({ policies })'})`,
+        )
+      }
+      const named = policyName ?? null
+      const policy = ctx.policyOf({ policy: named })
+      return issue(
+        ctx,
+        subject,
+        claims,
+        meta,
+        clientId ?? null,
+        named,
+        shorterAccessTtl(policy, issueOptions.accessTtl, 'issue'),
+      )
     },
 
     async refresh(token, refreshOptions = {}) {
@@ -76,7 +95,8 @@ export function createEngine(options: EngineOptions): Engine {
         meta,
         claims,
         clientId: refreshOptions.clientId,
-        accessTtl: shorterAccessTtl(ctx, refreshOptions.accessTtl, 'refresh'),
+        // Checked against the longest policy here; the family's own policy caps it when signing.
+        accessTtl: shorterAccessTtl(ctx.policy, refreshOptions.accessTtl, 'refresh', ctx.policies),
       })
     },
 
@@ -171,14 +191,24 @@ export function createEngine(options: EngineOptions): Engine {
   }
 }
 
-/** A per-token `accessTtl`, parsed: at least 1 second and never longer than the policy's. */
-function shorterAccessTtl(ctx: EngineContext, value: unknown, where: string): number | undefined {
+/**
+ * A per-token `accessTtl`, parsed: at least 1 second and never longer than the policy's (at
+ * refresh, before the family is read, the longest of the policies; the signer caps it by the
+ * family's own).
+ */
+function shorterAccessTtl(
+  policy: LifetimePolicy,
+  value: unknown,
+  where: string,
+  others: ReadonlyMap<string, LifetimePolicy> = new Map(),
+): number | undefined {
   if (value === undefined) return undefined
   const ttl = parseDuration(value as Duration, 'accessTtl')
-  if (ttl < 1000 || ttl > ctx.policy.accessTtl) {
+  const longest = Math.max(policy.accessTtl, ...[...others.values()].map((p) => p.accessTtl))
+  if (ttl < 1000 || ttl > longest) {
     throw new AuthError(
       'ERR_CONFIG_INVALID',
-      `${where}: accessTtl must be between 1 second and the policy's accessTtl (${ctx.policy.accessTtl / 1000} s): a token may live shorter than the policy says, never longer`,
+      `${where}: accessTtl must be between 1 second and the policy's accessTtl (${longest / 1000} s): a token may live shorter than the policy says, never longer`,
     )
   }
   return ttl
@@ -197,8 +227,10 @@ async function issue(
   claims: Readonly<Record<string, unknown>>,
   meta: FamilyRecord['meta'] | undefined,
   clientId: string | null,
+  policyName: string | null,
   accessTtl: number | undefined,
 ): Promise<TokenPair> {
+  const policy = ctx.policyOf({ policy: policyName })
   for (let attempt = 0; attempt <= ctx.maxRetries; attempt++) {
     const now = ctx.clock.now()
     const family = createFamilyRecord({
@@ -208,7 +240,8 @@ async function issue(
       nonce: generateNonce(ctx.random),
       claims,
       clientId,
-      policy: ctx.policy,
+      policy,
+      policyName,
       ...(meta === undefined ? {} : { meta }),
     })
     const pair = await tokenPair(ctx, family, 0, now, NO_CLAIMS, accessTtl)

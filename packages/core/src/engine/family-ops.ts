@@ -54,7 +54,7 @@ function planFamilyOp(
   const now = ctx.clock.now()
   const base = { at: now, familyId: family.id, subject: family.subject }
   const event: FamilyEvent = type === 'revoke' ? { type, reason, now } : { type, now }
-  const decision = decide(family, event, ctx.policy)
+  const decision = decide(family, event, ctx.policyOf(family))
   switch (decision.type) {
     case 'revoked':
       return {

@@ -4,7 +4,7 @@ import { createEmitter } from '../events/index.js'
 import { deriveKeyRing } from '../keys/derive.js'
 import { createKeyRing } from '../keys/key-ring.js'
 import type { KeyRing, KeyRingInput } from '../keys/types.js'
-import { resolvePolicy } from '../policy/policy.js'
+import { type LifetimePolicy, resolveNamedPolicies, resolvePolicy } from '../policy/policy.js'
 import { emitRevocations } from '../revocation/emit-revocations.js'
 import type { RevokedFamilies } from '../revocation/types.js'
 import { type Clock, systemClock, systemRandom } from '../runtime.js'
@@ -27,6 +27,8 @@ const ENGINE_OPTIONS = [
   'algorithm',
   'dangerouslyAllowWeakSecret',
   'policy',
+  'policies',
+  'clientPolicies',
   'clock',
   'alignClockToStore',
   'random',
@@ -73,6 +75,17 @@ export interface EngineContext extends PairContext {
   readonly defaultClientId: string
   /** `EngineOptions.revocations`: the set `verifyAccess` checks (opt-in). */
   readonly revocations: RevokedFamilies | undefined
+  /** `EngineOptions.policies`, resolved. */
+  readonly policies: ReadonlyMap<string, LifetimePolicy>
+  /** `EngineOptions.clientPolicies`: the named policy a client's logins get. */
+  readonly clientPolicies: ReadonlyMap<string, string>
+  /** The longest `sessionMaxAge` of any policy: how long a retired refresh key still verifies. */
+  readonly longestSessionMaxAge: number
+  /**
+   * The policy every decision about `family` uses: its named one, or the default (also for a
+   * name this engine no longer has: see docs/policy.md).
+   */
+  policyOf(family: { readonly policy: string | null }): LifetimePolicy
 }
 
 /** Validates every option of `createEngine`; throws `AuthError('ERR_CONFIG_INVALID')` naming the first bad one. */
@@ -115,6 +128,23 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
     bad('revocations must come from createRevokedFamilies({ feed })')
   }
   const policy = resolvePolicy(options.policy)
+  const policies = resolveNamedPolicies(options.policy, options.policies)
+  const clientPolicies = new Map<string, string>()
+  if (options.clientPolicies !== undefined) {
+    if (options.clientPolicies === null || typeof options.clientPolicies !== 'object') {
+      bad("clientPolicies must map client ids to policy names, such as { mobile: 'remembered' }")
+    }
+    for (const [clientId, name] of Object.entries(options.clientPolicies)) {
+      if (typeof name !== 'string' || !policies.has(name)) {
+        bad(
+          `clientPolicies.${clientId}: ${JSON.stringify(name)} is not one of the named policies (${[...policies.keys()].join(', ') || 'none'})`,
+        )
+      }
+      clientPolicies.set(clientId, name)
+    }
+  }
+  const longestSessionMaxAge = Math.max(policy.sessionMaxAge, ...[...policies.values()].map((p) => p.sessionMaxAge))
+  const longestAccess = [policy, ...policies.values()].reduce((a, b) => (b.accessTtl > a.accessTtl ? b : a))
   const keyRing = resolveKeys(options, bad)
   const guarded = guardStore(store)
   // A test's injected clock is the truth; the system clock follows the store's when it has one.
@@ -135,12 +165,19 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
     clock: engineClock,
     random,
     emit:
-      revocations === undefined ? createEmitter(onEvent) : emitRevocations(createEmitter(onEvent), revocations, policy),
+      revocations === undefined
+        ? createEmitter(onEvent)
+        : // An entry must outlive the longest access token any policy issues.
+          emitRevocations(createEmitter(onEvent), revocations, longestAccess),
     revocations,
     maxRetries,
     maxClaimsBytes,
     defaultClientId,
     policy,
+    policies,
+    clientPolicies,
+    longestSessionMaxAge,
+    policyOf: (family) => (family.policy === null ? policy : (policies.get(family.policy) ?? policy)),
     keyRing,
     codec,
     issuer,

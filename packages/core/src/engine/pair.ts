@@ -18,6 +18,8 @@ export interface PairContext {
   readonly issuer: string
   readonly audience: string | string[]
   readonly policy: LifetimePolicy
+  /** The policy of one family (its named one, or the default). */
+  policyOf(family: { readonly policy: string | null }): LifetimePolicy
   readonly random: RandomReader
   /** The `client_id` claim of a family bound to no client. */
   readonly defaultClientId: string
@@ -66,7 +68,14 @@ export async function accessTokenFor(
     merged = { ...merged, ...loaded }
   }
   const iat = Math.floor(now / 1000)
-  const exp = accessTokenExpiry(family, now, ctx.policy, accessTtl)
+  const policy = ctx.policyOf(family)
+  // A per-token accessTtl never outlives the family's own policy's.
+  const exp = accessTokenExpiry(
+    family,
+    now,
+    policy,
+    accessTtl === undefined ? undefined : Math.min(accessTtl, policy.accessTtl),
+  )
   const claims: AccessClaims = {
     ...merged,
     iss: ctx.issuer,
@@ -104,6 +113,7 @@ export async function tokenPair(
     familyExpiresAt: family.expiresAt,
     familyId: family.id,
     generation,
+    policy: family.policy,
   }
 }
 

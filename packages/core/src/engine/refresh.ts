@@ -116,8 +116,9 @@ async function staleOutsideWindow(
     auth.family,
     (family) => {
       const now = ctx.clock.now()
-      const ended = family.status !== 'active' || expiryAt(family, now, ctx.policy) !== null
-      if (ended || inGraceWindow(family, auth.generation, now, ctx.policy)) return { finish: () => null }
+      const policy = ctx.policyOf(family)
+      const ended = family.status !== 'active' || expiryAt(family, now, policy) !== null
+      if (ended || inGraceWindow(family, auth.generation, now, policy)) return { finish: () => null }
       return planRefresh(ctx, family, auth.generation, NO_REQUEST)
     },
     () => null,
@@ -133,7 +134,7 @@ function planRefresh(
 ): Plan<RefreshResult> {
   const now = ctx.clock.now()
   const base = { at: now, familyId: family.id, subject: family.subject }
-  const decision = decide(family, { type: 'refresh', generation, now, binding: request.binding }, ctx.policy)
+  const decision = decide(family, { type: 'refresh', generation, now, binding: request.binding }, ctx.policyOf(family))
   switch (decision.type) {
     case 'rotated': {
       // Merged, not replaced: what the login recorded (a device name) survives, while what the

@@ -33,7 +33,7 @@ export async function liveFamilies(ctx: EngineContext, subject: unknown): Promis
   const live: FamilyRecord[] = []
   await walkSubject(ctx, subject, async (families) => {
     const now = ctx.clock.now()
-    for (const family of families) if (isLive(family, now, ctx.policy)) live.push(family)
+    for (const family of families) if (isLive(family, now, ctx.policyOf(family))) live.push(family)
   })
   return live
 }
@@ -55,7 +55,7 @@ export async function revokeAllOf(
   try {
     await walkSubject(ctx, subject, async (families) => {
       const now = ctx.clock.now()
-      const live = families.filter((family) => isLive(family, now, ctx.policy))
+      const live = families.filter((family) => isLive(family, now, ctx.policyOf(family)))
       revoked += await revokeEach(ctx, live, () => reason)
     })
   } catch (error) {
@@ -94,7 +94,7 @@ export async function evictBeyondCap(ctx: EngineContext, created: FamilyRecord, 
   const excess = others.length + 1 - cap
   if (excess <= 0) return
   const now = ctx.clock.now()
-  const expired = (family: FamilyRecord) => !isLive(family, now, ctx.policy)
+  const expired = (family: FamilyRecord) => !isLive(family, now, ctx.policyOf(family))
   // Expired first, then least recently used; ties by id so concurrent logins pick the same ones.
   others.sort(
     (a, b) =>

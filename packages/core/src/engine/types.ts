@@ -20,6 +20,8 @@ export interface TokenPair {
   readonly familyExpiresAt: number
   readonly familyId: string
   readonly generation: number
+  /** The family's named policy (`IssueOptions.policy`), or null for the default. */
+  readonly policy: string | null
 }
 
 /** A family as shown to its owner (no nonce, no internals). */
@@ -90,6 +92,12 @@ export interface IssueOptions {
    * `expires_delta`): for a sensitive action, a short-lived token. Never longer (refused).
    */
   readonly accessTtl?: Duration
+  /**
+   * One of the engine's named `policies` (e.g. `'remembered'` for a ticked "remember me"): the
+   * family records its name and every decision about it uses that policy. Default: the
+   * `clientPolicies` entry of `clientId`, else the default policy.
+   */
+  readonly policy?: string
 }
 
 /** Options of `engine.refresh`. */
@@ -124,6 +132,8 @@ export interface VerifyAccessOptions {
 /** The engine: the only part of the library that calls storage. */
 export interface Engine {
   readonly policy: LifetimePolicy
+  /** The named policies (`EngineOptions.policies`), resolved. */
+  readonly policies: Readonly<Record<string, LifetimePolicy>>
   /** The engine's source of time (`EngineOptions.clock`): the http layer and tests read time from it. */
   readonly clock: Clock
   /** Starts a family for `subject` (after the app checked their credentials) and returns generation 0. */
@@ -201,6 +211,18 @@ export interface EngineOptions {
   readonly algorithm?: SigningAlgorithm
   /** The lifetime policy; every field has a safe default (see `DEFAULT_POLICY`). */
   readonly policy?: PolicyInput
+  /**
+   * Named policies, chosen per family at login (`issue(…, { policy: 'remembered' })`): each is
+   * `policy` with its own fields on top, validated the same way. `graceBinding`, `leeway` and
+   * `maxFamiliesPerSubject` are engine-wide and refused here.
+   *
+   * ```ts
+   * policies: { remembered: { refreshIdleTtl: '30d', sessionMaxAge: '90d' }, brief: { sessionCookies: true } }
+   * ```
+   */
+  readonly policies?: Readonly<Record<string, Omit<PolicyInput, 'graceBinding' | 'leeway' | 'maxFamiliesPerSubject'>>>
+  /** The named policy each client's logins get by default, e.g. `{ mobile: 'remembered' }`. */
+  readonly clientPolicies?: Readonly<Record<string, string>>
   /** The source of time. Default `Date.now`. */
   readonly clock?: Clock
   /**

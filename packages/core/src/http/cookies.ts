@@ -142,7 +142,7 @@ export function resolveCookies(
 }
 
 /** Serialises a `Set-Cookie` value for `spec` with `value`, living `maxAge` seconds (0 deletes it). */
-export function setCookie(spec: CookieSpec, value: string, maxAge: number): string {
+export function setCookie(spec: CookieSpec, value: string, maxAge: number | null): string {
   const cookie: SetCookie = {
     name: spec.name,
     value,
@@ -150,8 +150,9 @@ export function setCookie(spec: CookieSpec, value: string, maxAge: number): stri
     httpOnly: spec.httpOnly,
     secure: spec.secure,
     sameSite: spec.sameSite,
-    maxAge: Math.max(0, Math.floor(maxAge)),
   }
+  // null: a session cookie (no Max-Age), which the browser drops when it closes.
+  if (maxAge !== null) cookie.maxAge = Math.max(0, Math.floor(maxAge))
   if (spec.domain !== undefined) cookie.domain = spec.domain
   return stringifySetCookie(cookie)
 }

@@ -48,6 +48,9 @@ export async function tokenResponse(
   }
   const { cookies } = ctx
   const csrf = await ctx.engine.csrfToken(pair.familyId)
+  // A named policy with sessionCookies: no Max-Age, so the browser forgets them when it closes.
+  const policy = (pair.policy === null ? undefined : ctx.engine.policies[pair.policy]) ?? ctx.engine.policy
+  const life = (seconds: number) => (policy.sessionCookies ? null : seconds)
   return jsonResponse(
     200,
     {
@@ -59,9 +62,9 @@ export async function tokenResponse(
     {
       headers,
       cookies: [
-        setCookie(cookies.access, pair.accessToken, expiresIn),
-        setCookie(cookies.refresh, pair.refreshToken, refreshExpiresIn),
-        setCookie(cookies.csrf, csrf, refreshExpiresIn),
+        setCookie(cookies.access, pair.accessToken, life(expiresIn)),
+        setCookie(cookies.refresh, pair.refreshToken, life(refreshExpiresIn)),
+        setCookie(cookies.csrf, csrf, life(refreshExpiresIn)),
         // A browser upgraded from a version that scoped the refresh cookie to {prefix}/refresh
         // would otherwise send both, which the duplicate-cookie check refuses.
         setCookie(cookies.legacyRefresh, '', 0),

@@ -54,6 +54,7 @@ function makePolicy(p: Partial<LifetimePolicy>): LifetimePolicy {
     reuseGrace: 10_000,
     leeway: 0,
     maxFamiliesPerSubject: 100,
+    sessionCookies: false,
     graceBinding: 'none',
     ...p,
   }

@@ -6,5 +6,6 @@ export {
   type LifetimePolicy,
   type PolicyInput,
   parseDuration,
+  resolveNamedPolicies,
   resolvePolicy,
 } from './policy.js'

@@ -67,6 +67,7 @@ describe('resolvePolicy', () => {
       leeway: 0,
       graceBinding: 'none',
       maxFamiliesPerSubject: 100,
+      sessionCookies: false,
     })
   })
   it('maxFamiliesPerSubject: a whole number of at least 1, or Infinity for no cap', () => {

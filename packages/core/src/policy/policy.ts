@@ -41,6 +41,12 @@ export interface PolicyInput {
    * recently used, revoked with reason `'evicted'`. Default 100; `Infinity` turns the cap off.
    */
   maxFamiliesPerSubject?: number
+  /**
+   * Cookie transport: set the cookies without `Max-Age`, so the browser drops them when it
+   * closes (what an unticked "remember me" means to users). The family still lives by the
+   * durations above. Default false.
+   */
+  sessionCookies?: boolean
 }
 
 /** The resolved policy: every duration in milliseconds, validated. */
@@ -52,10 +58,11 @@ export interface LifetimePolicy {
   readonly leeway: number
   readonly graceBinding: GraceBinding
   readonly maxFamiliesPerSubject: number
+  readonly sessionCookies: boolean
 }
 
 /** Fields of {@link PolicyInput} that are durations. */
-type DurationField = keyof Omit<PolicyInput, 'graceBinding' | 'maxFamiliesPerSubject'>
+type DurationField = keyof Omit<PolicyInput, 'graceBinding' | 'maxFamiliesPerSubject' | 'sessionCookies'>
 
 /**
  * The defaults, and why:
@@ -85,6 +92,7 @@ export const DEFAULT_POLICY: LifetimePolicy = Object.freeze({
   leeway: 5_000,
   graceBinding: 'user_agent',
   maxFamiliesPerSubject: 100,
+  sessionCookies: false,
 })
 
 /** Every field of {@link PolicyInput}. */
@@ -96,6 +104,7 @@ const POLICY_FIELDS = [
   'leeway',
   'graceBinding',
   'maxFamiliesPerSubject',
+  'sessionCookies',
 ] as const satisfies readonly (keyof PolicyInput)[]
 
 /** What other libraries call these fields. */
@@ -187,6 +196,7 @@ export function resolvePolicy(input: PolicyInput = {}): LifetimePolicy {
     graceBinding: input.graceBinding ?? DEFAULT_POLICY.graceBinding,
     maxFamiliesPerSubject:
       input.maxFamiliesPerSubject === undefined ? DEFAULT_POLICY.maxFamiliesPerSubject : input.maxFamiliesPerSubject,
+    sessionCookies: input.sessionCookies ?? false,
   }
   const bad = (msg: string): never => {
     throw new AuthError('ERR_CONFIG_INVALID', msg)
@@ -199,6 +209,7 @@ export function resolvePolicy(input: PolicyInput = {}): LifetimePolicy {
       "policy.graceBinding: 'dpop' needs DPoP proofs verified, which this version does not do yet; use 'user_agent' or 'device_id'",
     )
   }
+  if (typeof policy.sessionCookies !== 'boolean') bad('policy.sessionCookies: must be true or false')
   const cap = policy.maxFamiliesPerSubject
   if (!(cap === Number.POSITIVE_INFINITY || (Number.isSafeInteger(cap) && cap >= 1))) {
     bad(
@@ -223,4 +234,57 @@ export function resolvePolicy(input: PolicyInput = {}): LifetimePolicy {
     bad('policy.accessTtl: an access token must not outlive sessionMaxAge')
   }
   return Object.freeze(policy)
+}
+
+/** Fields a named policy may not set: they are the engine's, one value for every family. */
+const ENGINE_WIDE: readonly (keyof PolicyInput)[] = ['graceBinding', 'leeway', 'maxFamiliesPerSubject']
+
+/** What a policy name may be (it is stored with each family): 1 to 64 of A-Z a-z 0-9 _ -. */
+const POLICY_NAME = /^[A-Za-z0-9_-]{1,64}$/
+
+/**
+ * Resolves the engine's named policies (`EngineOptions.policies`): each is the default input with
+ * its own fields on top, validated like the default. Engine-wide fields (`graceBinding`,
+ * `leeway`, `maxFamiliesPerSubject`) are refused in a named policy.
+ */
+export function resolveNamedPolicies(
+  base: PolicyInput | undefined,
+  named: Readonly<Record<string, PolicyInput>> | undefined,
+): ReadonlyMap<string, LifetimePolicy> {
+  const out = new Map<string, LifetimePolicy>()
+  if (named === undefined) return out
+  if (named === null || typeof named !== 'object' || Array.isArray(named)) {
+    throw new AuthError(
+      'ERR_CONFIG_INVALID',
+      "policies must be an object of named policies, such as { remembered: { sessionMaxAge: '90d' } }",
+    )
+  }
+  for (const [name, input] of Object.entries(named)) {
+    if (!POLICY_NAME.test(name)) {
+      throw new AuthError(
+        'ERR_CONFIG_INVALID',
+        `policies: the name ${JSON.stringify(name)} must be 1 to 64 of A-Z a-z 0-9 _ -`,
+      )
+    }
+    if (input === null || typeof input !== 'object') {
+      throw new AuthError('ERR_CONFIG_INVALID', `policies.${name} must be an object`)
+    }
+    for (const field of ENGINE_WIDE) {
+      if (field in input) {
+        throw new AuthError(
+          'ERR_CONFIG_INVALID',
+          `policies.${name}.${field}: ${field} is one value for the whole engine; set it in policy, not in a named policy`,
+        )
+      }
+    }
+    try {
+      out.set(name, resolvePolicy({ ...(base ?? {}), ...input }))
+    } catch (error) {
+      if (error instanceof AuthError) {
+        throw new AuthError('ERR_CONFIG_INVALID', error.message.replace(/^policy\b/, `policies.${name}`))
+      }
+      throw error
+    }
+  }
+  return out
 }
