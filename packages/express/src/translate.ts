@@ -23,6 +23,13 @@ export function toAuthRequest(req: Request, body: RequestBody): AuthRequest {
     headers: { get: (name) => req.get(name) as string | undefined },
     body,
     ip: req.ip,
+    // Express resolves both through its `trust proxy` setting; read only when a check needs them.
+    get protocol() {
+      return req.protocol === 'https' ? 'https' : 'http'
+    },
+    get hostname() {
+      return req.hostname
+    },
   }
 }
 

@@ -1,5 +1,11 @@
 import { assertKnownOptions } from '@auth/core'
-import { type AuthHttp, type AuthHttpOptions, createAuthHttp, type GuardOptions } from '@auth/core/http'
+import {
+  type AuthHttp,
+  type AuthHttpOptions,
+  createAuthHttp,
+  type GuardOptions,
+  logOncePerCause,
+} from '@auth/core/http'
 import type { FastifyPluginAsync, FastifyReply, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AuthClaims, AuthUser } from './claims.js'
@@ -15,6 +21,10 @@ const plugin: FastifyPluginAsync<FastifyAuthOptions> = async (fastify, registere
   const options = { ...registered } as Record<string, unknown>
   for (const name of FASTIFY_REGISTER_OPTIONS) delete options[name]
   if ('http' in options) assertKnownOptions('authPlugin', options, ['http'])
+  // 5xx causes go to Fastify's own logger by default, once per cause a minute.
+  if (!('http' in options) && options.onError === undefined) {
+    options.onError = logOncePerCause((line, error) => fastify.log.error({ err: error }, line))
+  }
   const http = 'http' in options ? (options.http as AuthHttp) : createAuthHttp(options as unknown as AuthHttpOptions)
 
   fastify.decorate('authHttp', http)

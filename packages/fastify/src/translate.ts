@@ -29,6 +29,13 @@ export function toAuthRequest(request: FastifyRequest, body: RequestBody): AuthR
     },
     body,
     ip: request.ip,
+    // Fastify resolves both through its `trustProxy` option; read only when a check needs them.
+    get protocol() {
+      return request.protocol === 'https' ? 'https' : 'http'
+    },
+    get hostname() {
+      return request.hostname
+    },
   }
 }
 

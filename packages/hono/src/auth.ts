@@ -1,5 +1,5 @@
 import type { IssueOptions } from '@auth/core'
-import { assertKnownOptions } from '@auth/core'
+import { AuthError, assertKnownOptions } from '@auth/core'
 import { type AuthHttp, type AuthHttpOptions, createAuthHttp, type GuardOptions } from '@auth/core/http'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import type { AuthClaims, AuthUser, AuthVariables, OptionalAuthVariables } from './claims.js'
@@ -14,6 +14,12 @@ export type HonoAuthOptions = (AuthHttpOptions | { readonly http: AuthHttp }) & 
    * say: on Node, `(c) => getConnInfo(c).remote.address` from `@hono/node-server/conninfo`.
    */
   readonly clientIp?: ClientIp
+  /**
+   * Behind a TLS-terminating proxy you trust (and only then): take the protocol, host and client
+   * address from its `X-Forwarded-Proto`, `X-Forwarded-Host` and `X-Forwarded-For` (first entry),
+   * as Express's `trust proxy` does. Hono has no such setting itself. Default false.
+   */
+  readonly trustProxy?: boolean
 }
 
 /** The Hono face of the library. */
@@ -53,14 +59,17 @@ export interface HonoAuth {
  * ```
  */
 export function auth(options: HonoAuthOptions): HonoAuth {
-  const { clientIp, ...rest } = options as HonoAuthOptions & Record<string, unknown>
+  const { clientIp, trustProxy = false, ...rest } = options as HonoAuthOptions & Record<string, unknown>
+  if (typeof trustProxy !== 'boolean') {
+    throw new AuthError('ERR_CONFIG_INVALID', 'auth: trustProxy must be true (behind a proxy you trust) or false')
+  }
   if ('http' in rest) assertKnownOptions('auth', rest, ['http'])
   const http = 'http' in rest ? (rest.http as AuthHttp) : createAuthHttp(rest as unknown as AuthHttpOptions)
 
   const handler: MiddlewareHandler = async (c, next) => {
     let response: Awaited<ReturnType<AuthHttp['handle']>>
     try {
-      response = await http.handle(toAuthRequest(c, routeBody(c), clientIp))
+      response = await http.handle(toAuthRequest(c, routeBody(c), clientIp, trustProxy))
     } catch (error) {
       response = http.errorResponse(error)
     }
@@ -78,7 +87,7 @@ export function auth(options: HonoAuthOptions): HonoAuth {
     return async (c, next) => {
       let result: Awaited<ReturnType<typeof http.authenticate<AuthClaims, AuthUser>>>
       try {
-        result = await http.authenticate<AuthClaims, AuthUser>(toAuthRequest(c, NO_BODY, clientIp), guard)
+        result = await http.authenticate<AuthClaims, AuthUser>(toAuthRequest(c, NO_BODY, clientIp, trustProxy), guard)
       } catch (error) {
         return toResponse(http.errorResponse(error))
       }
@@ -96,7 +105,7 @@ export function auth(options: HonoAuthOptions): HonoAuth {
     requireAuth,
     async login(c, subject, issue) {
       try {
-        const { response } = await http.login(toAuthRequest(c, NO_BODY, clientIp), subject, issue)
+        const { response } = await http.login(toAuthRequest(c, NO_BODY, clientIp, trustProxy), subject, issue)
         return toResponse(response)
       } catch (error) {
         return toResponse(http.errorResponse(error))

@@ -14,15 +14,42 @@ export function routeBody(c: Context): RequestBody {
 }
 
 /** Hono context -> the framework-neutral request. Guards get no body: reading it would take it from the app. */
-export function toAuthRequest(c: Context, body: RequestBody, clientIp: ClientIp | undefined): AuthRequest {
+export function toAuthRequest(
+  c: Context,
+  body: RequestBody,
+  clientIp: ClientIp | undefined,
+  trustProxy = false,
+): AuthRequest {
   const headers = c.req.raw.headers
+  const url = c.req.url
   return {
     method: c.req.method,
-    path: pathOf(c.req.url),
+    path: pathOf(url),
     headers: { get: (name) => headers.get(name) },
     body,
-    ip: clientIp?.(c),
+    ip: clientIp?.(c) ?? (trustProxy ? firstForwarded(headers.get('x-forwarded-for')) : undefined),
+    // Hono has no trust-proxy setting of its own: the adapter's `trustProxy` says whether the
+    // proxy's X-Forwarded-Proto / X-Forwarded-Host are the truth. Read only when a check needs them.
+    get protocol() {
+      const forwarded = trustProxy ? firstForwarded(headers.get('x-forwarded-proto'))?.toLowerCase() : undefined
+      if (forwarded === 'https' || forwarded === 'http') return forwarded
+      return url.startsWith('https:') ? 'https' : 'http'
+    },
+    get hostname() {
+      const forwarded = trustProxy ? firstForwarded(headers.get('x-forwarded-host')) : undefined
+      try {
+        return forwarded === undefined ? new URL(url).hostname : new URL(`http://${forwarded}`).hostname
+      } catch {
+        return undefined
+      }
+    },
   }
+}
+
+/** The first (client-most) entry of an X-Forwarded-* header. */
+function firstForwarded(value: string | null): string | undefined {
+  const first = value?.split(',', 1)[0]?.trim()
+  return first === undefined || first === '' ? undefined : first
 }
 
 /** Core's response as a Web `Response`, written out verbatim. */

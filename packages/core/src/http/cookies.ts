@@ -1,4 +1,5 @@
 import { parseCookie, type SetCookie, stringifySetCookie } from 'cookie'
+import { AuthError } from '../errors/index.js'
 import { assertKnownOptions } from '../errors/options.js'
 
 /** A SameSite value. */
@@ -207,3 +208,28 @@ const NO_DUPLICATES: ReadonlySet<string> = new Set()
 
 /** The cookies of a request, first value per name, and the names that came more than once. */
 export type RequestCookies = ReadonlyMap<string, string> & { readonly duplicates: ReadonlySet<string> }
+
+/** Hosts where browsers keep `Secure` cookies over plain http: localhost and loopback addresses. */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '')
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host)
+}
+
+/**
+ * The error for a request that would get `Secure` cookies over plain http, which browsers drop
+ * (the login would look like it worked and every next request would be logged out), or null.
+ * Loopback hosts are exempt (browsers keep Secure cookies there), and so is a request whose
+ * protocol the adapter could not tell.
+ */
+export function httpsRequired(
+  spec: { readonly secure: boolean },
+  request: { readonly protocol?: 'http' | 'https' | undefined; readonly hostname?: string | undefined },
+): AuthError | null {
+  if (!spec.secure || request.protocol !== 'http') return null
+  const host = request.hostname ?? ''
+  if (isLoopbackHost(host)) return null
+  return new AuthError(
+    'ERR_HTTPS_REQUIRED',
+    `cookie transport: a request came over plain http to ${JSON.stringify(host)}, where browsers drop Secure cookies; serve it over https (behind a TLS proxy, turn on the framework's trust-proxy setting: app.set('trust proxy', …), Fastify({ trustProxy }), or the Hono adapter's trustProxy), use http://localhost in development, or set cookies: { secure: false, dangerouslyAllowInsecureCookies: true }`,
+  )
+}

@@ -79,6 +79,9 @@ export function toHttpError(code: AuthErrorCode): HttpError {
     // Authenticated (or at least credentialed) but the request did not prove it came from our page.
     case 'ERR_CSRF':
       return { status: 403, error: 'access_denied' }
+    // The deployment's fault (Secure cookies over plain HTTP), not the client's: a 500 that says so.
+    case 'ERR_HTTPS_REQUIRED':
+      return SERVER_ERROR
     case 'ERR_BAD_REQUEST':
       return { status: 400, error: 'invalid_request' }
     case 'ERR_BODY_TOO_LARGE':

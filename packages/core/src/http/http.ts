@@ -1,5 +1,6 @@
 import type { IssueOptions } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
+import { httpsRequired } from './cookies.js'
 import { authenticateRequest, prepareGuard } from './guard.js'
 import { type AuthHttpOptions, type HttpContext, requestMeta, resolveHttpOptions, type Transport } from './options.js'
 import { thrownResponse } from './response.js'
@@ -45,10 +46,14 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
           `login: with clientIds configured, pass the client the user logs in through as { clientId }, one of ${[...ctx.clientIds].join(', ')} (check it against your request first)`,
         )
       }
+      const transport = loginTransport(ctx, request)
+      // Before the family exists: Secure cookies over plain http would be dropped by the browser.
+      const insecure = transport === 'cookie' ? httpsRequired(ctx.cookies.access, request) : null
+      if (insecure !== null) throw insecure
       const meta = { ...requestMeta(request), ...issueOptions.meta }
       const pair = await ctx.engine.issue(subject, { ...issueOptions, meta })
       // The CSRF token is the new family's: one planted before the login is never adopted.
-      return { pair, response: await tokenResponse(ctx, pair, loginTransport(ctx, request)) }
+      return { pair, response: await tokenResponse(ctx, pair, transport) }
     },
     errorResponse(error: unknown) {
       const response = thrownResponse(error, ctx.realm)

@@ -8,6 +8,7 @@ import { type Clock, systemClock } from '../runtime.js'
 import type { AccessClaims } from '../tokens/types.js'
 import { DEFAULT_BODY_LIMIT } from './body.js'
 import { type AuthHttpCookieOptions, type CookieSet, resolveCookies } from './cookies.js'
+import { consoleOncePerCause } from './log.js'
 import { type AuthRequest, TOKEN_LOCATIONS, type TokenLocation } from './types.js'
 
 /** How tokens travel between the client and the server. */
@@ -68,7 +69,8 @@ export interface AuthHttpOptions {
   /**
    * Told about every error that became a 5xx response (a storage outage, a corrupt record, a
    * bug), so it can be logged: the client only ever sees a generic body. Must not throw
-   * (if it does, that is ignored).
+   * (if it does, that is ignored). Default: `console.error`, once per cause a minute
+   * (`logOncePerCause`); the Fastify plugin defaults to Fastify's logger.
    */
   readonly onError?: (error: unknown) => void
   /**
@@ -95,7 +97,7 @@ export interface HttpContext {
   readonly clientIds: ReadonlySet<string> | null
   readonly trustedOrigins: ReadonlySet<string>
   readonly clock: Clock
-  readonly onError: ((error: unknown) => void) | undefined
+  readonly onError: (error: unknown) => void
   readonly loadUser: ((claims: AccessClaims) => unknown) | undefined
   /** The presenter's binding under `policy.graceBinding` (null when it offers none). */
   bindingFor(request: AuthRequest): string | null
@@ -193,7 +195,8 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
     clientIds,
     trustedOrigins: new Set(trusted),
     clock,
-    onError: options.onError,
+    // Operators see every 5xx cause by default: on the console, once per cause per minute.
+    onError: options.onError ?? consoleOncePerCause(),
     loadUser: options.loadUser,
     bindingFor: bindingFunction(engine, bad),
   }

@@ -72,6 +72,8 @@ function thrownDescription(code: AuthErrorCode): string {
     case 'ERR_STORAGE_UNAVAILABLE':
     case 'ERR_STORAGE_CONFLICT':
       return 'the session store is temporarily unavailable; retry shortly'
+    case 'ERR_HTTPS_REQUIRED':
+      return 'session cookies need https: this server is serving them over plain http'
     default:
       return 'internal server error'
   }
@@ -89,7 +91,7 @@ export function thrownResponse(error: unknown, realm: string): AuthResponse {
   if (clientError !== null) return failureResponse(clientError, CLIENT_ERROR_DESCRIPTIONS[clientError], { realm })
   if (isAuthError(error)) {
     const mapped = toHttpError(error.code)
-    if (mapped.status === 503 || error.code === 'ERR_STORAGE_CORRUPT') {
+    if (mapped.status === 503 || error.code === 'ERR_STORAGE_CORRUPT' || error.code === 'ERR_HTTPS_REQUIRED') {
       return failureResponse(error.code, thrownDescription(error.code), { realm })
     }
   }

@@ -3,7 +3,7 @@ import { sessionExpiry } from '../machine/lifetime.js'
 import { parseRefreshToken } from '../tokens/refresh-token.js'
 import type { AccessClaims } from '../tokens/types.js'
 import { type Body, readBody, stringField } from './body.js'
-import { clearCookies, readCookies } from './cookies.js'
+import { clearCookies, httpsRequired, readCookies } from './cookies.js'
 import { isTokenSyntax } from './extract.js'
 import { authenticateRoute, checkCsrf, checkCsrfFamily } from './guard.js'
 import { type HttpContext, requestMeta, type Transport } from './options.js'
@@ -150,6 +150,14 @@ async function refresh(ctx: HttpContext, request: AuthRequest): Promise<AuthResp
       }
       token = found.value
       transport = 'bearer'
+    }
+  }
+  if (transport === 'cookie') {
+    // Before rotating: new cookies the browser would drop leave it holding a rotated-away token.
+    const insecure = httpsRequired(ctx.cookies.refresh, request)
+    if (insecure !== null) {
+      ctx.onError(insecure)
+      return fail(ctx, 'ERR_HTTPS_REQUIRED', 'session cookies need https: this server is serving them over plain http')
     }
   }
   const dead = transport === 'cookie' ? clearCookies(ctx.cookies) : []

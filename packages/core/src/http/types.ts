@@ -17,6 +17,15 @@ export interface AuthRequest {
   readonly body: RequestBody
   /** The client address as the framework reports it (respecting its trust-proxy setting). */
   readonly ip?: string | undefined
+  /**
+   * The protocol the client used, as the framework resolves it (respecting its trust-proxy
+   * setting: Express's `trust proxy`, Fastify's `trustProxy`, the Hono adapter's `trustProxy`).
+   * Cookie transport refuses to set `Secure` cookies on `'http'` (browsers drop them) except on
+   * loopback hosts. Unknown (undefined): no check.
+   */
+  readonly protocol?: 'http' | 'https' | undefined
+  /** The host name the client asked for, without the port (same trust-proxy rules). */
+  readonly hostname?: string | undefined
 }
 
 /**
