@@ -2,12 +2,20 @@ import type { RevocationFeed, RevocationFeedState, RevokedEntry } from '@auth/co
 import { AuthError, assertKnownOptions, withStorageDeadline } from '@auth/core'
 import type { Client, ClientConfig, Pool } from 'pg'
 
+/**
+ * What the feed needs of a `pg.Pool` (a `pg.Pool` fits as it is). Declared here, so that this
+ * package's types never import `pg`: an app on SQLite or MySQL type-checks without it installed.
+ */
+export interface PgPoolLike {
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ readonly rows: R[] }>
+}
+
 /** Options of {@link createPostgresRevocationFeed}. */
 export interface PostgresRevocationFeedOptions {
   /** Where the dedicated LISTEN connection goes (and, without `pool`, the feed's own small pool). */
   readonly connectionString: string
   /** Your pg Pool for publishing and for the resync read; the feed never ends it. Default: a pool of 2 the feed owns. */
-  readonly pool?: Pool
+  readonly pool?: PgPoolLike
   /** The log table. Default `'auth_revocations'`; create it with `feed.migrate()`. */
   readonly table?: string
   /** The schema of the log table. Default: the connection's search path. */
@@ -106,8 +114,8 @@ export function createPostgresRevocationFeed(options: PostgresRevocationFeedOpti
   }
 
   let ownedPool: Pool | undefined
-  let poolPromise: Promise<Pool> | undefined
-  const pool = (): Promise<Pool> => {
+  let poolPromise: Promise<PgPoolLike> | undefined
+  const pool = (): Promise<PgPoolLike> => {
     if (options.pool) return Promise.resolve(options.pool)
     poolPromise ??= loadPg().then((pg) => {
       ownedPool = new pg.Pool({ connectionString, max: 2, connectionTimeoutMillis: timeout, idleTimeoutMillis: 10_000 })

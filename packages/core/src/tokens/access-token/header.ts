@@ -1,4 +1,4 @@
-import { base64url as joseBase64url } from 'jose'
+import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding'
 import type { SigningAlgorithm, SigningKey } from '../../keys/types.js'
 import { type Bad, fail } from './failures.js'
 
@@ -34,7 +34,7 @@ export interface KeyEntry {
 
 /** The header this library writes for `key`, base64url: `{ alg, typ: 'at+jwt', kid }`. */
 export function headerFor(key: Pick<SigningKey, 'alg' | 'kid'>): string {
-  return joseBase64url.encode(encoder.encode(JSON.stringify({ alg: key.alg, typ: ACCESS_TOKEN_TYP, kid: key.kid })))
+  return encodeBase64urlNoPadding(encoder.encode(JSON.stringify({ alg: key.alg, typ: ACCESS_TOKEN_TYP, kid: key.kid })))
 }
 
 /** The entry of `key`: its header and the exact shape of its signature segment. */
@@ -82,7 +82,7 @@ export function createHeaderResolver(entries: Iterable<KeyEntry>): (headerB64: s
     if (!BASE64URL.test(headerB64)) return fail.header
     let header: unknown
     try {
-      header = JSON.parse(utf8Decoder.decode(joseBase64url.decode(headerB64)))
+      header = JSON.parse(utf8Decoder.decode(decodeBase64urlIgnorePadding(headerB64)))
     } catch {
       return fail.header
     }
