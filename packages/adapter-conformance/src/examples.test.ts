@@ -47,7 +47,7 @@ function serving(server: Server) {
 
 /** The ```ts blocks of a markdown page. */
 function tsBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? '')
+  return [...markdown.matchAll(/^```ts(?: [^\n]*)?\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? '')
 }
 
 describe.each(Object.entries(EXAMPLES))('the %s example', (name, start) => {

@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises'
 import { FAMILY_RECORD_FIELDS, type FamilyRecord } from '@auth/core'
 import { runStoreConformance } from '@auth/storage-conformance'
-import { expect, it } from 'vitest'
 import { createJsonMapStore } from './example-driver.js'
 
 // The worked example of docs/storage/writing-a-driver.md, run through the whole suite.
@@ -39,14 +37,4 @@ runStoreConformance({
       cleanup: async () => store.rows.clear(),
     }
   },
-})
-
-it('the guide quotes this driver exactly as it is', async () => {
-  const guide = await readFile(new URL('../../../docs/storage/writing-a-driver.md', import.meta.url), 'utf8')
-  const driver = await readFile(new URL('./example-driver.ts', import.meta.url), 'utf8')
-  const test = await readFile(new URL('./example-driver.test.ts', import.meta.url), 'utf8')
-  const blocks = [...guide.matchAll(/```ts(?: ignore)?\n([\s\S]*?)```/g)].map((m) => m[1])
-  expect(blocks).toContain(driver)
-  // The test's conformance call, up to this check, is quoted too.
-  expect(blocks).toContain(test.slice(0, test.indexOf("\nit('the guide")))
 })

@@ -55,5 +55,6 @@ app.post('/account/delete', auth.requireAuth({ maxAuthAge: '5m' }), (req, res) =
 })
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  app.listen(3000, () => console.log('listening on http://localhost:3000'))
+  const port = Number(process.env.PORT ?? 3000)
+  app.listen(port, () => console.log(`listening on http://localhost:${port}`))
 }

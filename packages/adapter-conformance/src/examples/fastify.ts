@@ -53,6 +53,7 @@ app.post('/account/delete', { preHandler: app.requireAuth({ maxAuthAge: '5m' }) 
 }))
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await app.listen({ port: 3000 })
-  console.log('listening on http://localhost:3000')
+  const port = Number(process.env.PORT ?? 3000)
+  await app.listen({ port })
+  console.log(`listening on http://localhost:${port}`)
 }

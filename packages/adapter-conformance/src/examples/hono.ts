@@ -55,5 +55,6 @@ app.get('/me', requireAuth(), (c) => c.json({ user: c.get('auth').sub, role: c.g
 app.post('/account/delete', requireAuth({ maxAuthAge: '5m' }), (c) => c.json({ deleted: c.get('auth').sub }))
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  serve({ fetch: app.fetch, port: 3000 }, () => console.log('listening on http://localhost:3000'))
+  const port = Number(process.env.PORT ?? 3000)
+  serve({ fetch: app.fetch, port }, () => console.log(`listening on http://localhost:${port}`))
 }
