@@ -38,7 +38,7 @@ export function runningApp(
  */
 export interface AdapterUnderTest {
   readonly name: string
-  start(http: AuthHttp): Promise<RunningApp>
+  start(http: AuthHttp, port?: number): Promise<RunningApp>
 }
 
 /** Freshness demanded by the test apps' `POST /admin`, in seconds. */

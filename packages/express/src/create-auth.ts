@@ -25,6 +25,12 @@ export interface ExpressAuth {
    */
   requireAuth(options?: GuardOptions): RequestHandler
   /**
+   * The RFC 8414 authorization server metadata at the origin root
+   * (`GET /.well-known/oauth-authorization-server` + the issuer's path): `app.use(auth.metadata)`.
+   * Clients (oauth4webapi and the like) and resource servers discover everything from the issuer.
+   */
+  readonly metadata: RequestHandler
+  /**
    * For your own login route, once you have checked the credentials: starts a family, sends the
    * token response (and cookies in cookie mode) and returns the pair. On an outage it sends the
    * error response instead and returns null.
@@ -78,9 +84,17 @@ export function createAuth(options: ExpressAuthOptions): ExpressAuth {
     else send(res, response)
   })
 
+  const metadata: RequestHandler = (req, res, next) => {
+    if (http.metadataPath === null || req.path !== http.metadataPath) return next()
+    const response = http.metadata(toAuthRequest(req, { kind: 'none' }))
+    if (response === null) return next()
+    send(res, response)
+  }
+
   return {
     http,
     router,
+    metadata,
     requireAuth(guardOptions) {
       // Validated here, where the route is declared: a bad option fails at start-up.
       const guard = http.prepareGuard(guardOptions)

@@ -54,6 +54,17 @@ const plugin: FastifyPluginAsync<FastifyAuthOptions> = async (fastify, registere
     }
   } satisfies FastifyReply['login'])
 
+  // RFC 8414 metadata at the origin root, outside the prefix.
+  const metadataPath = http.metadataPath
+  if (metadataPath !== null) {
+    fastify.get(metadataPath, async (request, reply) => {
+      const response = http.metadata(toAuthRequest(request, { kind: 'none' }))
+      return response === null ? reply.callNotFound() : send(reply, response)
+    })
+  }
+  // A resource server (a verifier, no engine) serves no routes: only the guard.
+  if (http.engine === null) return
+
   // Our routes live in their own context: its body parser and error handler never touch the app's.
   await fastify.register(
     async (routes) => {

@@ -34,6 +34,11 @@ export interface HonoAuth {
   /** The same routes as one middleware (`app.use(auth.handler)`): requests that are not ours pass on. */
   readonly handler: MiddlewareHandler
   /**
+   * The RFC 8414 authorization server metadata at the origin root
+   * (`GET /.well-known/oauth-authorization-server` + the issuer's path): `app.route('/', auth.metadata)`.
+   */
+  readonly metadata: Hono
+  /**
    * A guard: verifies the access token (and the CSRF header in cookie mode) and sets the claims
    * as `c.get('auth')`, or answers 401/403 itself. `maxAuthAge` demands a fresh login (`ERR_AUTH_STALE`).
    */
@@ -79,6 +84,13 @@ export function auth(options: HonoAuthOptions): HonoAuth {
 
   const routes = new Hono()
   routes.all(`${http.prefix}/*`, handler)
+  const metadata = new Hono()
+  if (http.metadataPath !== null) {
+    metadata.get(http.metadataPath, (c) => {
+      const response = http.metadata(toAuthRequest(c, NO_BODY, clientIp, trustProxy))
+      return response === null ? c.notFound() : toResponse(response)
+    })
+  }
 
   // The overloads only narrow the variables' types; one implementation serves both.
   const requireAuth = ((guardOptions?: GuardOptions): MiddlewareHandler => {
@@ -102,6 +114,7 @@ export function auth(options: HonoAuthOptions): HonoAuth {
     http,
     routes,
     handler,
+    metadata,
     requireAuth,
     async login(c, subject, issue) {
       try {

@@ -7,10 +7,11 @@ import { ADMIN_MAX_AUTH_AGE, type AdapterUnderTest, type RunningApp, runningApp,
 /** The suite's Express 5 app. */
 export const expressAdapter: AdapterUnderTest = {
   name: 'express',
-  async start(http: AuthHttp): Promise<RunningApp> {
+  async start(http: AuthHttp, port = 0): Promise<RunningApp> {
     const auth = createAuth({ http })
     const app = express()
     app.use(auth.router)
+    app.use(auth.metadata)
     app.post('/login', express.json(), async (req, res) => {
       const username = usernameOf(req.body)
       if (username === null) {
@@ -36,7 +37,7 @@ export const expressAdapter: AdapterUnderTest = {
       res.json({ ok: true, auth: req.auth === null ? 'null' : typeof req.auth })
     })
     const server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s))
+      const s = app.listen(port, '127.0.0.1', () => resolve(s))
     })
     return runningApp(server)
   },

@@ -6,7 +6,7 @@ import { ADMIN_MAX_AUTH_AGE, type AdapterUnderTest, type RunningApp, usernameOf 
 /** The suite's Fastify 5 app. */
 export const fastifyAdapter: AdapterUnderTest = {
   name: 'fastify',
-  async start(http: AuthHttp): Promise<RunningApp> {
+  async start(http: AuthHttp, port = 0): Promise<RunningApp> {
     const app = Fastify()
     await app.register(authPlugin, { http })
     app.post('/login', async (request, reply) => {
@@ -30,7 +30,7 @@ export const fastifyAdapter: AdapterUnderTest = {
       user: request.user ?? null,
     }))
     app.get('/bare', async (request) => ({ ok: true, auth: request.auth === null ? 'null' : typeof request.auth }))
-    const url = await app.listen({ port: 0, host: '127.0.0.1' })
+    const url = await app.listen({ port, host: '127.0.0.1' })
     return { url, close: () => app.close() }
   },
 }

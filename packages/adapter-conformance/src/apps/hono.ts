@@ -8,10 +8,11 @@ import { ADMIN_MAX_AUTH_AGE, type AdapterUnderTest, type RunningApp, runningApp,
 /** The suite's Hono 4 app, served by @hono/node-server. */
 export const honoAdapter: AdapterUnderTest = {
   name: 'hono',
-  async start(http: AuthHttp): Promise<RunningApp> {
-    const { routes, requireAuth, login } = auth({ http, clientIp: (c) => getConnInfo(c).remote.address })
+  async start(http: AuthHttp, port = 0): Promise<RunningApp> {
+    const { routes, metadata, requireAuth, login } = auth({ http, clientIp: (c) => getConnInfo(c).remote.address })
     const app = new Hono()
     app.route('/', routes)
+    app.route('/', metadata)
     app.post('/login', async (c) => {
       const username = usernameOf(await c.req.json().catch(() => null))
       if (username === null) return c.json({ error: 'invalid_request' }, 400)
@@ -35,7 +36,7 @@ export const honoAdapter: AdapterUnderTest = {
       return c.json({ ok: true, auth: seen === null ? 'null' : typeof seen })
     })
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+      const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s))
     })
     return runningApp(server)
   },

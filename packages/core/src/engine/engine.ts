@@ -1,11 +1,11 @@
 import { AuthError, failure } from '../errors/index.js'
-import { isFresh } from '../machine/lifetime.js'
 import { createFamilyRecord } from '../machine/record.js'
 import { type FamilyRecord, REVOCATION_REASONS, type RevocationReason } from '../machine/types.js'
 import { type Duration, type LifetimePolicy, parseDuration } from '../policy/policy.js'
 import { familyCsrfToken, familyCsrfTokenMatches } from '../tokens/csrf-token.js'
 import { generateFamilyId, generateNonce } from '../tokens/refresh-token.js'
 import type { VerifyAccessResult } from '../tokens/types.js'
+import { afterVerify } from '../verifier/checks.js'
 import { checkAppClaims, checkMeta, checkStoredClaims, checkSubject, NO_CLAIMS } from './claims.js'
 import { familyOp } from './family-ops.js'
 import { type EngineContext, isClientId, resolveEngineOptions } from './options.js'
@@ -51,6 +51,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   const policies = Object.freeze(Object.fromEntries(ctx.policies))
   return {
+    issuer: ctx.issuer,
     policy: ctx.policy,
     policies,
     clock: ctx.clock,
@@ -135,26 +136,7 @@ export function createEngine(options: EngineOptions): Engine {
         return failure('ERR_ACCESS_TOKEN_MISSING', 'no access token was presented')
       }
       const now = ctx.clock.now()
-      const result = await ctx.codec.verify(token, now)
-      if (result.ok && ctx.revocations !== undefined) {
-        const revocation = ctx.revocations.check(result.claims.sid, now)
-        if (revocation === 'revoked') return failure('ERR_ACCESS_TOKEN_REVOKED', 'the session has ended; log in again')
-        if (revocation === 'stale') {
-          throw new AuthError(
-            'ERR_STORAGE_UNAVAILABLE',
-            'the revocation feed has not been heard within its staleness bound; refusing access tokens until it is',
-          )
-        }
-      }
-      const maxAuthAge = verifyOptions?.maxAuthAge
-      if (result.ok && maxAuthAge !== undefined) {
-        // Guards pass whole seconds, prepared once (http.prepareGuard): a number costs a multiply.
-        const maxAge = parseDuration(maxAuthAge, 'maxAuthAge')
-        if (!isFresh(result.claims.auth_time * 1000, now, maxAge)) {
-          return failure('ERR_AUTH_STALE', 'this action needs a recent login; authenticate again')
-        }
-      }
-      return result as VerifyAccessResult<T>
+      return afterVerify<T>(await ctx.codec.verify(token, now), now, ctx.revocations, verifyOptions)
     },
 
     jwks: () => ctx.keyRing.jwks(ctx.clock.now()),

@@ -6,6 +6,7 @@ import type { Duration, LifetimePolicy, PolicyInput } from '../policy/policy.js'
 import type { RevokedFamilies } from '../revocation/types.js'
 import type { Clock, RandomReader } from '../runtime.js'
 import type { VerifyAccessResult } from '../tokens/types.js'
+import type { VerifyAccessOptions } from '../verifier/checks.js'
 import type { FamilyStore } from './store.js'
 
 /** What `issue` and a successful `refresh` hand out. Times are epoch milliseconds. */
@@ -124,13 +125,12 @@ export interface InspectOptions {
 }
 
 /** Options of `engine.verifyAccess`. */
-export interface VerifyAccessOptions {
-  /** Freshness: refuse with `ERR_AUTH_STALE` if `auth_time` is older than this. */
-  readonly maxAuthAge?: Duration
-}
+export type { VerifyAccessOptions } from '../verifier/checks.js'
 
 /** The engine: the only part of the library that calls storage. */
 export interface Engine {
+  /** The `iss` of every access token (`EngineOptions.issuer`). */
+  readonly issuer: string
   readonly policy: LifetimePolicy
   /** The named policies (`EngineOptions.policies`), resolved. */
   readonly policies: Readonly<Record<string, LifetimePolicy>>

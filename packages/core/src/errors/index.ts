@@ -13,6 +13,8 @@ export const AUTH_ERROR_CODES = [
   'ERR_STORAGE_UNAVAILABLE',
   'ERR_STORAGE_CORRUPT',
   'ERR_STORAGE_CONFLICT',
+  // a resource server's keys (thrown: no key set could be loaded, or it is too stale to trust)
+  'ERR_KEYS_UNAVAILABLE',
   // access tokens (returned)
   'ERR_ACCESS_TOKEN_MISSING',
   'ERR_ACCESS_TOKEN_MALFORMED',

@@ -36,6 +36,8 @@ export function toHttpError(code: AuthErrorCode): HttpError {
     // exhausted the engine's retries is the same from the client's side.
     case 'ERR_STORAGE_UNAVAILABLE':
     case 'ERR_STORAGE_CONFLICT':
+    // A resource server that cannot get the auth server's keys fails closed, and may retry.
+    case 'ERR_KEYS_UNAVAILABLE':
       return UNAVAILABLE
     // A record we did not write is a real server fault: retrying will not help.
     case 'ERR_STORAGE_CORRUPT':

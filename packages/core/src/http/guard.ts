@@ -60,7 +60,10 @@ export async function checkCsrfFamily(
 ) {
   if (!isUnsafeMethod(request.method)) return null
   const value = cookies.get(ctx.cookies.csrf.name)
-  if (familyId !== null && value !== undefined && (await ctx.engine.verifyCsrfToken(familyId, value))) return null
+  const engine = ctx.engine
+  if (engine !== null && familyId !== null && value !== undefined && (await engine.verifyCsrfToken(familyId, value))) {
+    return null
+  }
   return fail(ctx, 'ERR_CSRF', 'the CSRF token is not the one of this session; reload the page to get a new one')
 }
 
@@ -112,9 +115,9 @@ export async function authenticateRequest<T extends object, U = unknown>(
     const csrf = checkCsrf(ctx, request, cookies)
     if (csrf) return csrf
   }
-  let verified: Awaited<ReturnType<typeof ctx.engine.verifyAccess<T>>>
+  let verified: Awaited<ReturnType<typeof ctx.verifyAccess<T>>>
   try {
-    verified = await ctx.engine.verifyAccess<T>(
+    verified = await ctx.verifyAccess<T>(
       found.token,
       maxAuthAgeSeconds === undefined ? NO_FRESHNESS : { maxAuthAge: maxAuthAgeSeconds },
     )

@@ -2,7 +2,15 @@ import type { IssueOptions } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
 import { httpsRequired } from './cookies.js'
 import { authenticateRequest, prepareGuard } from './guard.js'
-import { type AuthHttpOptions, type HttpContext, requestMeta, resolveHttpOptions, type Transport } from './options.js'
+import { metadataPath, metadataResponse } from './metadata.js'
+import {
+  type AuthHttpOptions,
+  type HttpContext,
+  isAuthServer,
+  requestMeta,
+  resolveHttpOptions,
+  type Transport,
+} from './options.js'
 import { thrownResponse } from './response.js'
 import { handleRequest } from './routes.js'
 import { tokenResponse } from './token-response.js'
@@ -34,9 +42,17 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
     prefix: ctx.prefix,
     bodyLimit: ctx.bodyLimit,
     handle: (request) => handleRequest(ctx, request, report),
+    metadataPath: isAuthServer(ctx) ? metadataPath(ctx.engine.issuer) : null,
+    metadata: (request) => (isAuthServer(ctx) ? metadataResponse(ctx, request) : null),
     authenticate: (request, guardOptions) => authenticateRequest(ctx, request, guardOptions, null, true),
     prepareGuard: (guardOptions) => prepareGuard(ctx, guardOptions),
     async login(request: AuthRequest, subject: string, issueOptions: IssueOptions = {}): Promise<LoginResult> {
+      if (!isAuthServer(ctx)) {
+        throw new AuthError(
+          'ERR_CONFIG_INVALID',
+          'login: this http layer has a verifier, not an engine (a resource server); log users in on the auth server',
+        )
+      }
       if (
         ctx.clientIds !== null &&
         (issueOptions.clientId === undefined || !ctx.clientIds.has(issueOptions.clientId))

@@ -6,6 +6,7 @@ import { assertKnownOptions } from '../errors/options.js'
 import type { FamilyMeta } from '../machine/types.js'
 import { type Clock, systemClock } from '../runtime.js'
 import type { AccessClaims } from '../tokens/types.js'
+import type { Verifier } from '../verifier/verifier.js'
 import { DEFAULT_BODY_LIMIT } from './body.js'
 import { type AuthHttpCookieOptions, type CookieSet, resolveCookies } from './cookies.js'
 import { consoleOncePerCause } from './log.js'
@@ -16,8 +17,13 @@ export type Transport = 'bearer' | 'cookie'
 
 /** Options of `createAuthHttp`. Validated once, at construction (`AuthError` `ERR_CONFIG_INVALID`). */
 export interface AuthHttpOptions {
-  /** The engine that issues, refreshes, revokes and verifies. */
-  readonly engine: Engine
+  /** The engine that issues, refreshes, revokes and verifies (the auth server). Give this or `verifier`. */
+  readonly engine?: Engine
+  /**
+   * A resource server's verifier (`createVerifier` from `@auth/core/verifier`) instead of an
+   * engine: only guards work then (bearer transport), no route is served and there is no login.
+   */
+  readonly verifier?: Verifier
   /** Where the routes are mounted. Default `'/auth'` (so `POST /auth/refresh`…). `''` mounts them at the root. */
   readonly prefix?: string
   /**
@@ -85,7 +91,10 @@ export interface AuthHttpOptions {
 
 /** The options, validated and resolved. */
 export interface HttpContext {
-  readonly engine: Engine
+  /** The engine (auth server), or null for a verifier-only http layer (resource server). */
+  readonly engine: Engine | null
+  /** What guards verify with: the engine's `verifyAccess`, or the verifier's. */
+  readonly verifyAccess: Engine['verifyAccess']
   readonly prefix: string
   readonly transport: Transport
   readonly locations: readonly TokenLocation[]
@@ -105,9 +114,18 @@ export interface HttpContext {
 
 const MAX_BODY_LIMIT = 1024 * 1024
 
+/** The context of the auth server's own routes and login: an engine is there. */
+export type AuthServerContext = HttpContext & { readonly engine: Engine }
+
+/** Whether this http layer is an auth server's (it has an engine), not a verifier-only one. */
+export function isAuthServer(ctx: HttpContext): ctx is AuthServerContext {
+  return ctx.engine !== null
+}
+
 /** Every option of `createAuthHttp`: anything else is a typo, refused with the nearest name. */
 export const HTTP_OPTIONS = [
   'engine',
+  'verifier',
   'prefix',
   'transport',
   'tokenLocations',
@@ -128,7 +146,11 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
   }
   if (options === null || typeof options !== 'object') return bad('options must be an object')
   assertKnownOptions('createAuthHttp', options, HTTP_OPTIONS, { basePath: 'prefix', mountPath: 'prefix' })
-  const { engine } = options
+  const { engine, verifier } = options
+  if ((engine === undefined) === (verifier === undefined)) {
+    bad('give engine (an auth server) or verifier (a resource server that only verifies tokens), one of them')
+  }
+  if (verifier !== undefined) return resolveVerifierOnly(options, verifier, bad)
   for (const method of [
     'issue',
     'refresh',
@@ -178,13 +200,13 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
   if (!Array.isArray(trusted) || trusted.some((o) => typeof o !== 'string' || !isOrigin(o))) {
     bad('trustedOrigins must be a list of origins such as https://app.example.com (scheme, host, port; no path)')
   }
-  const clock = options.clock ?? engine.clock ?? systemClock
+  const clock = options.clock ?? (engine as Engine).clock ?? systemClock
   if (typeof clock?.now !== 'function') bad('clock must have a now() method')
   if (options.onError !== undefined && typeof options.onError !== 'function') bad('onError must be a function')
   if (options.loadUser !== undefined && typeof options.loadUser !== 'function') bad('loadUser must be a function')
 
   return {
-    engine,
+    engine: engine as Engine,
     prefix,
     transport,
     locations: Object.freeze([...locations]),
@@ -198,7 +220,8 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
     // Operators see every 5xx cause by default: on the console, once per cause per minute.
     onError: options.onError ?? consoleOncePerCause(),
     loadUser: options.loadUser,
-    bindingFor: bindingFunction(engine, bad),
+    verifyAccess: (engine as Engine).verifyAccess,
+    bindingFor: bindingFunction(engine as Engine, bad),
   }
 }
 
@@ -225,6 +248,46 @@ const encoder = new TextEncoder()
 /** A short, fixed-size digest of a binding value: what the family record stores. */
 function digest(value: string): string {
   return encodeBase64urlNoPadding(sha256(encoder.encode(value))).slice(0, 22)
+}
+
+/** A resource server's http layer: guards over a verifier, bearer transport only, no routes. */
+function resolveVerifierOnly(
+  options: AuthHttpOptions,
+  verifier: Verifier,
+  bad: (message: string) => never,
+): HttpContext {
+  if (typeof verifier?.verifyAccess !== 'function') bad('verifier must come from createVerifier()')
+  for (const option of ['transport', 'cookies', 'clientIds', 'trustedOrigins'] as const) {
+    if (option === 'transport' && options.transport === 'bearer') continue
+    if (options[option] !== undefined) {
+      bad(
+        `${option} is for the auth server (the engine's http layer); a verifier-only http layer verifies bearer tokens and serves no routes`,
+      )
+    }
+  }
+  const locations = options.tokenLocations ?? ['header']
+  if (locations.includes('cookie')) bad("tokenLocations: 'cookie' needs the auth server's cookie transport")
+  const clock = options.clock ?? verifier.clock ?? systemClock
+  if (typeof clock?.now !== 'function') bad('clock must have a now() method')
+  if (options.onError !== undefined && typeof options.onError !== 'function') bad('onError must be a function')
+  if (options.loadUser !== undefined && typeof options.loadUser !== 'function') bad('loadUser must be a function')
+  return {
+    engine: null,
+    verifyAccess: (token, verifyOptions) => verifier.verifyAccess(token, verifyOptions),
+    prefix: resolvePrefix(options.prefix, bad),
+    transport: 'bearer',
+    locations: Object.freeze([...locations]),
+    mixed: false,
+    cookies: resolveCookies({}, '/auth', bad),
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    realm: typeof options.realm === 'string' && options.realm !== '' ? options.realm : 'api',
+    clientIds: null,
+    trustedOrigins: new Set(),
+    clock,
+    onError: options.onError ?? consoleOncePerCause(),
+    loadUser: options.loadUser,
+    bindingFor: () => null,
+  }
 }
 
 function bindingFunction(engine: Engine, bad: (message: string) => never): (request: AuthRequest) => string | null {

@@ -72,6 +72,8 @@ function thrownDescription(code: AuthErrorCode): string {
     case 'ERR_STORAGE_UNAVAILABLE':
     case 'ERR_STORAGE_CONFLICT':
       return 'the session store is temporarily unavailable; retry shortly'
+    case 'ERR_KEYS_UNAVAILABLE':
+      return "the auth server's keys are temporarily unavailable; retry shortly"
     case 'ERR_HTTPS_REQUIRED':
       return 'session cookies need https: this server is serving them over plain http'
     default:

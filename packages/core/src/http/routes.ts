@@ -6,12 +6,12 @@ import { type Body, readBody, stringField } from './body.js'
 import { clearCookies, httpsRequired, readCookies } from './cookies.js'
 import { isTokenSyntax } from './extract.js'
 import { authenticateRoute, checkCsrf, checkCsrfFamily } from './guard.js'
-import { type HttpContext, requestMeta, type Transport } from './options.js'
+import { type AuthServerContext, type HttpContext, isAuthServer, requestMeta, type Transport } from './options.js'
 import { emptyResponse, failureResponse, jsonResponse, thrownResponse } from './response.js'
 import { tokenResponse } from './token-response.js'
 import type { AuthRequest, AuthResponse } from './types.js'
 
-type Handler = (ctx: HttpContext, request: AuthRequest, param: string) => Promise<AuthResponse>
+type Handler = (ctx: AuthServerContext, request: AuthRequest, param: string) => Promise<AuthResponse>
 
 /** One path under the prefix: the methods it answers and its handler per method. */
 interface Route {
@@ -37,10 +37,13 @@ const MAX_PATH = 2048
  * thrown becomes {@link thrownResponse} (503 for outages, a generic 500 otherwise).
  */
 export async function handleRequest(
-  ctx: HttpContext,
+  context: HttpContext,
   request: AuthRequest,
   onError: (error: unknown) => void,
 ): Promise<AuthResponse | null> {
+  // A resource server (verifier only) serves no route: every request passes on to the app.
+  if (!isAuthServer(context)) return null
+  const ctx = context
   const match = matchRoute(ctx.prefix, request.path)
   if (match === null) return null
   const method = request.method.toUpperCase()
@@ -74,7 +77,7 @@ export function matchRoute(prefix: string, path: string): { route: Route; param:
   return null
 }
 
-function fail(ctx: HttpContext, code: AuthErrorCode, message: string, cookies?: readonly string[]): AuthResponse {
+function fail(ctx: AuthServerContext, code: AuthErrorCode, message: string, cookies?: readonly string[]): AuthResponse {
   return failureResponse(code, message, { realm: ctx.realm, cookies })
 }
 
@@ -105,7 +108,7 @@ function deadCredentials(code: AuthErrorCode): boolean {
  * `refreshToken`) or an OAuth form body (`grant_type=refresh_token&refresh_token=…`); cookie:
  * the refresh cookie, with the CSRF header.
  */
-async function refresh(ctx: HttpContext, request: AuthRequest): Promise<AuthResponse> {
+async function refresh(ctx: AuthServerContext, request: AuthRequest): Promise<AuthResponse> {
   const read = await readBody(request, ctx.bodyLimit)
   if (!read.ok) return fail(ctx, read.code, read.message)
   const { body } = read
@@ -184,7 +187,7 @@ async function refresh(ctx: HttpContext, request: AuthRequest): Promise<AuthResp
  * by a refresh token in the body. Idempotent: an already ended family is fine. Cookie mode
  * deletes the cookies.
  */
-async function logout(ctx: HttpContext, request: AuthRequest): Promise<AuthResponse> {
+async function logout(ctx: AuthServerContext, request: AuthRequest): Promise<AuthResponse> {
   const read = await readBody(request, ctx.bodyLimit)
   if (!read.ok) return fail(ctx, read.code, read.message)
   const access = await authenticateRoute(ctx, request, read.body)
@@ -220,7 +223,7 @@ function refreshFamilyOf(token: string): string | null {
   return parsed.ok ? parsed.token.familyId : null
 }
 
-function hasRefreshCookie(ctx: HttpContext, request: AuthRequest): boolean {
+function hasRefreshCookie(ctx: AuthServerContext, request: AuthRequest): boolean {
   return Boolean(readCookies(request.headers.get('cookie')).get(ctx.cookies.refresh.name))
 }
 
@@ -230,7 +233,7 @@ function hasRefreshCookie(ctx: HttpContext, request: AuthRequest): boolean {
  * required as on any cookie-authenticated unsafe request.
  */
 async function logoutByRefreshCookie(
-  ctx: HttpContext,
+  ctx: AuthServerContext,
   request: AuthRequest,
   refused: AuthResponse,
 ): Promise<AuthResponse> {
@@ -249,7 +252,7 @@ async function logoutByRefreshCookie(
 }
 
 /** POST {prefix}/logout-all: ends every family of the access token's subject; answers `{ revoked }`. */
-async function logoutAll(ctx: HttpContext, request: AuthRequest): Promise<AuthResponse> {
+async function logoutAll(ctx: AuthServerContext, request: AuthRequest): Promise<AuthResponse> {
   const read = await readBody(request, ctx.bodyLimit)
   if (!read.ok) return fail(ctx, read.code, read.message)
   const access = await authenticateRoute(ctx, request, read.body)
@@ -271,7 +274,7 @@ export interface SessionView {
 }
 
 /** GET {prefix}/sessions: the caller's own active families, most recently used first. */
-async function listSessions(ctx: HttpContext, request: AuthRequest): Promise<AuthResponse> {
+async function listSessions(ctx: AuthServerContext, request: AuthRequest): Promise<AuthResponse> {
   const access = await authenticateRoute(ctx, request, null)
   if (!access.ok) return access.response
   const families = await ctx.engine.list(access.claims.sub)
@@ -291,7 +294,7 @@ async function listSessions(ctx: HttpContext, request: AuthRequest): Promise<Aut
  * DELETE {prefix}/sessions/:id: ends one of the caller's own families. Someone else's and an
  * unknown id get the same 404, so the answer never tells whether a family exists.
  */
-async function deleteSession(ctx: HttpContext, request: AuthRequest, rawId: string): Promise<AuthResponse> {
+async function deleteSession(ctx: AuthServerContext, request: AuthRequest, rawId: string): Promise<AuthResponse> {
   const access = await authenticateRoute(ctx, request, null)
   if (!access.ok) return access.response
   const notFound = () => fail(ctx, 'ERR_NOT_FOUND', 'no such session')
@@ -315,7 +318,7 @@ async function deleteSession(ctx: HttpContext, request: AuthRequest, rawId: stri
  * Answers 200 with no body whether or not the token was valid (RFC 7009 §2.2), so it tells
  * nothing about tokens; only a request without a token is refused.
  */
-async function revoke(ctx: HttpContext, request: AuthRequest): Promise<AuthResponse> {
+async function revoke(ctx: AuthServerContext, request: AuthRequest): Promise<AuthResponse> {
   const read = await readBody(request, ctx.bodyLimit)
   if (!read.ok) return fail(ctx, read.code, read.message)
   const token = stringField(read.body, 'token')
@@ -352,13 +355,13 @@ async function revoke(ctx: HttpContext, request: AuthRequest): Promise<AuthRespo
 
 type Found = string | null | 'other_client'
 
-async function asRefresh(ctx: HttpContext, token: string, clientId: string | undefined): Promise<Found> {
+async function asRefresh(ctx: AuthServerContext, token: string, clientId: string | undefined): Promise<Found> {
   const inspected = await ctx.engine.inspectRefreshToken(token, clientId === undefined ? {} : { clientId })
   if (inspected.ok) return inspected.familyId
   return inspected.otherClient === true ? 'other_client' : null
 }
 
-async function asAccess(ctx: HttpContext, token: string, clientId: string | undefined): Promise<Found> {
+async function asAccess(ctx: AuthServerContext, token: string, clientId: string | undefined): Promise<Found> {
   const verified = await ctx.engine.verifyAccess(token)
   if (!verified.ok) return null
   const claims = verified.claims as AccessClaims
@@ -367,6 +370,6 @@ async function asAccess(ctx: HttpContext, token: string, clientId: string | unde
 }
 
 /** GET {prefix}/jwks: the public keys, cacheable for five minutes (keys rotate with overlap). */
-async function jwks(ctx: HttpContext): Promise<AuthResponse> {
+async function jwks(ctx: AuthServerContext): Promise<AuthResponse> {
   return jsonResponse(200, ctx.engine.jwks(), { headers: { 'cache-control': 'public, max-age=300' } })
 }

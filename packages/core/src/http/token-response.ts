@@ -1,6 +1,6 @@
 import type { TokenPair } from '../engine/types.js'
 import { setCookie } from './cookies.js'
-import type { HttpContext, Transport } from './options.js'
+import type { AuthServerContext, Transport } from './options.js'
 import { jsonResponse } from './response.js'
 import type { AuthResponse } from './types.js'
 
@@ -23,7 +23,7 @@ function secondsUntil(at: number, now: number): number {
  * in mixed mode.
  */
 export async function tokenResponse(
-  ctx: HttpContext,
+  ctx: AuthServerContext,
   pair: TokenPair,
   transport: Transport = ctx.transport,
 ): Promise<AuthResponse> {

@@ -103,7 +103,8 @@ export interface LoginResult {
 
 /** The framework-neutral http surface adapters translate to and from. */
 export interface AuthHttp {
-  readonly engine: Engine
+  /** The engine underneath, or null for a verifier-only http layer (a resource server). */
+  readonly engine: Engine | null
   /** The routes' mount prefix, e.g. `/auth`. */
   readonly prefix: string
   /** The largest request body the routes read, in bytes (adapters may cap their own parsers with it). */
@@ -115,6 +116,14 @@ export interface AuthHttp {
    * becomes 503 with `Retry-After`.
    */
   handle(request: AuthRequest): Promise<AuthResponse | null>
+  /**
+   * Where the RFC 8414 metadata is served, at the origin root outside the prefix
+   * (`/.well-known/oauth-authorization-server` + the issuer's path), or null (a verifier-only
+   * layer, or an issuer that is not a URL).
+   */
+  readonly metadataPath: string | null
+  /** Answers GET/HEAD of `metadataPath` with the authorization server metadata; null for anything else. */
+  metadata(request: AuthRequest): AuthResponse | null
   /**
    * The guard: extracts and verifies the access token (and CSRF in cookie mode for unsafe
    * methods), then asks `loadUser` for the app's user. `U` is the type the app's loader returns.

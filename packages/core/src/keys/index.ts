@@ -1,5 +1,5 @@
 export { type DeriveKeyRingOptions, deriveKeyRing, MIN_DERIVE_SECRET_LENGTH } from './derive.js'
-export { createKeyRing, MIN_RSA_BITS, MIN_SECRET_BYTES, SIGNING_ALGORITHMS } from './key-ring.js'
+export { createKeyRing, MIN_RSA_BITS, MIN_SECRET_BYTES, SIGNING_ALGORITHMS, verificationKey } from './key-ring.js'
 export type {
   JWKS,
   KeyRing,

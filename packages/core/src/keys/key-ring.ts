@@ -157,6 +157,14 @@ function validateRetiresAt(retiresAt: unknown, what: string): void {
   }
 }
 
+/**
+ * One key that only verifies (a resource server's, from a JWKS): validated and imported as the
+ * key ring does, without a private part. Throws `AuthError('ERR_CONFIG_INVALID')` naming the problem.
+ */
+export function verificationKey(input: SigningKeyInput): SigningKey {
+  return importSigningKey(input, false)
+}
+
 function importSigningKey(input: SigningKeyInput, isActive: boolean): SigningKey {
   const what = `signing key "${input.kid}"`
   if (!SIGNING_ALGORITHMS.includes(input.alg)) {

@@ -1,5 +1,6 @@
 import { AuthError } from '../../errors/index.js'
 import { NodeBuffer, nodeCrypto } from '../../keys/node-crypto.js'
+import type { SigningKey } from '../../keys/types.js'
 import type { AccessClaims, AccessTokenCodec, AccessTokenCodecOptions, VerifyAccessResult } from '../types.js'
 import { createVerifiedCache } from './cache.js'
 import { createClaimsCheck } from './claims.js'
@@ -62,7 +63,44 @@ const encoder = new TextEncoder()
  * leeway, a bad cache size).
  */
 export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): AccessTokenCodec {
-  const { keyRing, issuer, leeway } = options
+  const { keyRing } = options
+  const implementation = options.implementation ?? 'auto'
+  const crypto = implementation === 'jose' ? undefined : nodeCrypto
+  const { verify } = createAccessTokenVerify({ ...options, keys: keyRing.signingKeys })
+  const activeKey = keyRing.signingKeys.find((key) => key.kid === keyRing.activeSigning.kid)
+  if (!activeKey) config(`the active signing key "${keyRing.activeSigning.kid}" is not in the key ring`)
+  if (crypto && !activeKey.node?.sign) config(`the active signing key "${activeKey.kid}" cannot sign`)
+  const Buf = crypto ? NodeBuffer : undefined
+  const jose = createJoseJws()
+  const activeHeaderB64 = keyEntry(activeKey).headerB64
+  const nodeSign = crypto && activeKey.node?.sign ? nodeSigner(crypto, activeKey.alg, activeKey.node.sign) : undefined
+
+  return {
+    sign(claims: AccessClaims): Promise<string> {
+      if (nodeSign && Buf) {
+        const signingInput = `${activeHeaderB64}.${Buf.from(JSON.stringify(claims), 'utf8').toString('base64url')}`
+        return Promise.resolve(`${signingInput}.${nodeSign(signingInput)}`)
+      }
+      return jose.sign(activeKey, encoder.encode(JSON.stringify(claims)))
+    },
+    verify,
+  }
+}
+
+/** Options of {@link createAccessTokenVerify}: the codec's, with the keys to verify with instead of a key ring. */
+export interface AccessTokenVerifyOptions extends Omit<CreateAccessTokenCodecOptions, 'keyRing'> {
+  /** The keys that verify (public keys are enough; HS256 needs its secret). */
+  readonly keys: readonly SigningKey[]
+}
+
+/**
+ * The verifying half of the codec, on its own: what `createAccessTokenCodec` verifies with, and
+ * what a resource server's verifier (`@auth/core/verifier`) builds from a JWKS. One set of checks
+ * for both (see {@link createAccessTokenCodec} for the failure codes); `fail.kid` tells a caller
+ * that the key is unknown (a verifier then refetches its JWKS).
+ */
+export function createAccessTokenVerify(options: AccessTokenVerifyOptions): Pick<AccessTokenCodec, 'verify'> {
+  const { keys, issuer, leeway } = options
   if (typeof issuer !== 'string' || issuer.length === 0) config('issuer must be a non-empty string')
   const audiences = typeof options.audience === 'string' ? [options.audience] : [...(options.audience ?? [])]
   if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a.length === 0)) {
@@ -76,15 +114,11 @@ export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): 
   if (implementation === 'node' && !crypto) config('implementation "node" needs node:crypto')
   const Buf = crypto ? NodeBuffer : undefined
 
-  const entries: KeyEntry[] = keyRing.signingKeys.map((key) => {
+  const entries: KeyEntry[] = keys.map((key) => {
     const entry = keyEntry(key)
     return crypto && key.node ? { ...entry, nodeVerify: nodeVerifier(crypto, key.alg, key.node.verify) } : entry
   })
   const resolveHeader = createHeaderResolver(entries)
-  const activeEntry = entries.find((e) => e.key.kid === keyRing.activeSigning.kid)
-  if (!activeEntry) config(`the active signing key "${keyRing.activeSigning.kid}" is not in the key ring`)
-  const activeKey = activeEntry.key
-  if (crypto && !activeKey.node?.sign) config(`the active signing key "${activeKey.kid}" cannot sign`)
   const checkClaims = createClaimsCheck({ issuer, audiences, leeway })
   const cache = createVerifiedCache(options.cache ?? {}, config)
   const jose = createJoseJws()
@@ -150,18 +184,7 @@ export function createAccessTokenCodec(options: CreateAccessTokenCodecOptions): 
     return settle(token, checkClaims(payload, now), entry, now)
   }
 
-  const activeHeaderB64 = activeEntry.headerB64
-  const nodeSign = crypto && activeKey.node?.sign ? nodeSigner(crypto, activeKey.alg, activeKey.node.sign) : undefined
-
   return {
-    sign(claims: AccessClaims): Promise<string> {
-      if (nodeSign && Buf) {
-        const signingInput = `${activeHeaderB64}.${Buf.from(JSON.stringify(claims), 'utf8').toString('base64url')}`
-        return Promise.resolve(`${signingInput}.${nodeSign(signingInput)}`)
-      }
-      return jose.sign(activeKey, encoder.encode(JSON.stringify(claims)))
-    },
-
     verify(token: string, now: number): Promise<Result> {
       if (typeof token !== 'string') return Promise.resolve(fail.malformed)
       if (token.length > MAX_ACCESS_TOKEN_LENGTH) return Promise.resolve(fail.tooLong)
