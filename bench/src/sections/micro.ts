@@ -3,6 +3,7 @@
 import { createEngine, createKeyRing, resolvePolicy } from '@auth/core'
 import { createFamilyRecord, decide } from '@auth/core/machine'
 import { createAccessTokenCodec, encodeRefreshToken, parseRefreshToken, verifyRefreshToken } from '@auth/core/tokens'
+import { createVerifier as createResourceVerifier } from '@auth/core/verifier'
 import { createMemoryStore } from '@auth/storage-memory'
 import { createSigner, createVerifier } from 'fast-jwt'
 import { jwtVerify, SignJWT } from 'jose'
@@ -69,6 +70,14 @@ for (const alg of ALGORITHMS) {
     checkTyp: 'at+jwt',
     cache: true,
   })
+  // A resource server's verifier over the auth server's JWKS (asymmetric keys only: HS256 has no JWKS).
+  const resource =
+    alg === 'HS256'
+      ? undefined
+      : {
+          uncached: createResourceVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: uncached.jwks(), accessTokenCache: false }),
+          cached: createResourceVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: uncached.jwks() }),
+        }
   const joseKey = key.secret ? new Uint8Array(key.secret) : key.publicKey
   const joseVerifyOptions = { issuer: ISSUER, audience: AUDIENCE, typ: 'at+jwt', algorithms: [alg] }
   await assertAccepts(alg, {
@@ -76,12 +85,18 @@ for (const alg of ALGORITHMS) {
     'fast-jwt': () => fastVerify(token),
     jose: () => jwtVerify(token, joseKey as Uint8Array, joseVerifyOptions),
     ours: async () => ((await uncached.verifyAccess(token)).ok ? true : null),
+    ...(resource === undefined
+      ? {}
+      : { 'ours: verifier': async () => ((await resource.uncached.verifyAccess(token)).ok ? true : null) }),
   })
 
   note(`micro: verify ${alg} (${token.length} bytes)`)
   const verify: Candidate[] = [
     { name: 'floor (node:crypto)', fn: () => do_not_optimize(floor(token)) },
     { name: 'ours: verifyAccess, uncached', fn: () => uncached.verifyAccess(token) },
+    ...(resource === undefined
+      ? []
+      : [{ name: 'ours: resource-server verifier, uncached', fn: () => resource.uncached.verifyAccess(token) }]),
     { name: 'fast-jwt, uncached', fn: () => do_not_optimize(fastVerify(token)) },
     { name: 'jose jwtVerify', fn: () => jwtVerify(token, joseKey as Uint8Array, joseVerifyOptions) },
   ]
@@ -91,6 +106,9 @@ for (const alg of ALGORITHMS) {
   const cachedRows = await measureSideBySide(
     [
       { name: 'ours: verifyAccess, cached', fn: () => cached.verifyAccess(token) },
+      ...(resource === undefined
+        ? []
+        : [{ name: 'ours: resource-server verifier, cached', fn: () => resource.cached.verifyAccess(token) }]),
       { name: 'fast-jwt, cached', fn: () => do_not_optimize(fastVerifyCached(token)) },
     ],
     options,

@@ -163,11 +163,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const parsed = parseJwks(options.jwks, algorithms)
     if (!parsed.ok) bad(`jwks: ${parsed.why}`)
     const codec = codecFor((parsed as Extract<typeof parsed, { ok: true }>).keys)
-    // Validates issuer and audience now, like the remote case does on its first key set.
     return verifierOver(
       issuer,
       clock,
       revocations,
+      () => codec,
       async () => codec,
       () => 0,
     )
@@ -231,6 +231,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const unavailable = () =>
     new AuthError('ERR_KEYS_UNAVAILABLE', `verifier: no trusted key set from ${uri}: ${lastProblem}`)
 
+  /** The hot path: the key set when it is there and within its age, without a promise. */
+  const fresh = (): Pick<AccessTokenCodec, 'verify'> | null =>
+    current !== null && clock.now() - current.loadedAt < cacheMaxAge ? current.codec : null
+
   /** The key set to verify with now: fetched first if there is none or it is past its age. */
   const keys = async (): Promise<Pick<AccessTokenCodec, 'verify'>> => {
     if (current === null) {
@@ -257,13 +261,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return current.codec.verify(token, now)
   }
 
-  return verifierOver(issuer, clock, revocations, keys, () => fetchCount, onUnknownKid)
+  return verifierOver(issuer, clock, revocations, fresh, keys, () => fetchCount, onUnknownKid)
 }
 
 function verifierOver(
   issuer: string,
   clock: Clock,
   revocations: RevokedFamilies | undefined,
+  fresh: () => Pick<AccessTokenCodec, 'verify'> | null,
   keys: () => Promise<Pick<AccessTokenCodec, 'verify'>>,
   fetches: () => number,
   onUnknownKid?: (token: string, now: number, first: VerifyAccessResult) => Promise<VerifyAccessResult>,
@@ -275,7 +280,7 @@ function verifierOver(
       if (typeof token !== 'string' || token.length === 0) {
         return failure('ERR_ACCESS_TOKEN_MISSING', 'no access token was presented')
       }
-      const codec = await keys()
+      const codec = fresh() ?? (await keys())
       const now = clock.now()
       let result = await codec.verify(token, now)
       if (result === fail.kid && onUnknownKid !== undefined) result = await onUnknownKid(token, now, result)
