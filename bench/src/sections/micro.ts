@@ -75,7 +75,12 @@ for (const alg of ALGORITHMS) {
     alg === 'HS256'
       ? undefined
       : {
-          uncached: createResourceVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: uncached.jwks(), accessTokenCache: false }),
+          uncached: createResourceVerifier({
+            issuer: ISSUER,
+            audience: AUDIENCE,
+            jwks: uncached.jwks(),
+            accessTokenCache: false,
+          }),
           cached: createResourceVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: uncached.jwks() }),
         }
   const joseKey = key.secret ? new Uint8Array(key.secret) : key.publicKey
