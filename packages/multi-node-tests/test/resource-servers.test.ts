@@ -169,6 +169,23 @@ describe.skipIf(!url)('resource servers that only verify, beside an auth server 
     )
     for (const latency of latencies) expect(latency).toBeLessThan(1_000)
 
+    // A flood of 275 tokens with random kids: JWKS fetches stay within one per cooldown (0.5 s).
+    const forged = (kid: string) =>
+      `${Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'at+jwt', kid })).toString('base64url')}.e30.${'A'.repeat(86)}`
+    const before = await Promise.all(resources.map(fetches))
+    const floodStarted = performance.now()
+    for (const rs of resources) {
+      const codes = await Promise.all(
+        Array.from({ length: 275 }, () => me(rs, forged(`forged-${randomBytes(6).toString('hex')}`))),
+      )
+      expect(new Set(codes)).toEqual(new Set([401]))
+    }
+    const floodSeconds = (performance.now() - floodStarted) / 1000
+    const after = await Promise.all(resources.map(fetches))
+    for (const [i, count] of after.entries()) {
+      expect(count - (before[i] as number)).toBeLessThanOrEqual(Math.ceil(floodSeconds / 0.5) + 1)
+    }
+
     // The auth server stops: the resource servers keep verifying from their cached keys.
     const third = await login('bob')
     await stop(auth)
