@@ -48,8 +48,9 @@ const CORE_ROOT_VALUES = [
 ]
 
 describe('published entry points', () => {
-  it('lists the eight published packages', () => {
+  it('lists the nine published packages', () => {
     expect(published.map((m) => m.name).sort()).toEqual([
+      '@auth/client',
       '@auth/core',
       '@auth/express',
       '@auth/fastify',

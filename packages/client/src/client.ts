@@ -1,0 +1,296 @@
+/** How the client holds its credentials: HttpOnly cookies (browsers) or tokens in its storage. */
+export type ClientTransport = 'cookie' | 'bearer'
+
+/** Why a session ended, from the server's answer (or this client's own logout). */
+export type SignOutReason = 'logout' | 'logout_all' | 'reuse_detected' | 'expired' | 'revoked'
+
+/** What the client tells its listeners, in every tab. */
+export type AuthClientEvent =
+  | { readonly type: 'signed_in' }
+  | { readonly type: 'refreshed' }
+  | { readonly type: 'signed_out'; readonly reason: SignOutReason }
+
+/** The session as the client holds it. Bearer tokens only in bearer transport. */
+export interface ClientSession {
+  readonly accessToken?: string
+  readonly refreshToken?: string
+  readonly csrfToken?: string
+  /** When to refresh, epoch ms: when the answer was received + `expires_in` − the margin. */
+  readonly dueAt: number
+}
+
+/** Where a bearer session is kept. Memory by default; persist only knowing that XSS can then read it. */
+export interface SessionStorage {
+  get(): ClientSession | null | Promise<ClientSession | null>
+  set(session: ClientSession | null): void | Promise<void>
+}
+
+/** A refresh as a value: network failures are retryable and never sign the user out. */
+export type RefreshOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly code: 'signed_out'; readonly reason: SignOutReason }
+  | { readonly ok: false; readonly code: 'network'; readonly retryable: true }
+  | { readonly ok: false; readonly code: 'not_signed_in' }
+
+/** Options of {@link createAuthClient}. */
+export interface AuthClientOptions {
+  /** The auth server's origin, e.g. `https://app.example.com`. */
+  readonly baseUrl: string
+  /** The routes' prefix. Default `'/auth'`. */
+  readonly prefix?: string
+  /** Default `'cookie'`. */
+  readonly transport?: ClientTransport
+  /** Other origins (APIs) that get the credentials too; any other URL goes out untouched. */
+  readonly resourceOrigins?: readonly string[]
+  /** Refresh this many seconds before the access token expires. Default 30 (at most half its life). */
+  readonly refreshMargin?: number
+  /** Bearer only: where the session is kept. Default: memory. */
+  readonly storage?: SessionStorage
+  /** Tabs share refreshes and sign-outs over this BroadcastChannel. Default `'auth-client'`; false: none. */
+  readonly channel?: string | false
+  /** The `fetch` to use. Default `globalThis.fetch`. */
+  readonly fetch?: typeof fetch
+  /** Epoch ms. Default `Date.now`. */
+  readonly now?: () => number
+}
+
+/** The client: `fetch` with credentials, single-flight refresh, and the session's events. */
+export interface AuthClient {
+  /** `fetch` that adds the credentials for allowed origins and refreshes once on an expired token. */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>
+  /** Adopts the body of a login response (the app's login route answers with ours). */
+  signedIn(body: unknown): Promise<void>
+  /** Refreshes now (one at a time per tab: concurrent callers share it). */
+  refresh(): Promise<RefreshOutcome>
+  /** Ends this session on the server and in every tab. */
+  logout(): Promise<void>
+  /** Ends every session of the user. */
+  logoutAll(): Promise<void>
+  /** Whether the client holds a session. */
+  signedInNow(): boolean
+  /** Listens to `signed_in`, `refreshed` and `signed_out`; returns the unsubscribe. */
+  on(listener: (event: AuthClientEvent) => void): () => void
+  /** Stops listening to other tabs and the page's lifecycle. */
+  close(): void
+}
+
+const UNSAFE = /^(?!GET$|HEAD$|OPTIONS$|TRACE$)/i
+
+/** Server codes that end the session, and why. */
+function reasonOf(body: { code?: unknown; revocation_reason?: unknown } | null): SignOutReason | null {
+  const code = body?.code
+  if (code === 'ERR_REFRESH_TOKEN_REUSED') return 'reuse_detected'
+  if (code === 'ERR_REFRESH_TOKEN_REVOKED') {
+    const why = body?.revocation_reason
+    return why === 'logout' || why === 'logout_all' || why === 'reuse_detected' || why === 'expired' ? why : 'revoked'
+  }
+  if (typeof code === 'string' && code.startsWith('ERR_REFRESH_TOKEN_')) return 'expired'
+  return null
+}
+
+/**
+ * Creates the client half of the refresh flow. Lockless: inside the server's grace window a
+ * concurrent refresh of the same generation gets the identical successor, so two tabs (or two
+ * clients in one tab) refreshing at once is harmless, and no lock is ever held across the network.
+ */
+export function createAuthClient(options: AuthClientOptions): AuthClient {
+  const base = new URL(options.baseUrl)
+  const prefix = options.prefix ?? '/auth'
+  const transport = options.transport ?? 'cookie'
+  const allowed = new Set([base.origin, ...(options.resourceOrigins ?? []).map((o) => new URL(o).origin)])
+  const margin = (options.refreshMargin ?? 30) * 1000
+  const now = options.now ?? Date.now
+  const send = options.fetch ?? globalThis.fetch.bind(globalThis)
+  let memory: ClientSession | null = null
+  const storage: SessionStorage = options.storage ?? {
+    get: () => memory,
+    set: (s) => {
+      memory = s
+    },
+  }
+  const listeners = new Set<(event: AuthClientEvent) => void>()
+  const emit = (event: AuthClientEvent) => {
+    for (const listener of listeners) listener(event)
+  }
+  // The commit guard: every sign-out moves the epoch; a refresh commits only in its own epoch.
+  let epoch = 0
+  let session: ClientSession | null = null
+  let loaded: Promise<void> | null = null
+  let inFlight: Promise<RefreshOutcome> | null = null
+  const bc =
+    options.channel !== false && typeof BroadcastChannel === 'function'
+      ? new BroadcastChannel(options.channel ?? 'auth-client')
+      : null
+
+  const load = () => {
+    loaded ??= Promise.resolve(storage.get()).then((s) => {
+      session ??= s
+    })
+    return loaded
+  }
+  const url = (route: string) => new URL(`${prefix}${route}`, base).href
+
+  /** Holds `body` (a login or refresh answer) as the session. */
+  const adopt = async (body: Record<string, unknown>, receivedAt: number) => {
+    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in * 1000 : 0
+    session = {
+      ...(typeof body.access_token === 'string' ? { accessToken: body.access_token } : {}),
+      ...(typeof body.refresh_token === 'string' ? { refreshToken: body.refresh_token } : {}),
+      ...(typeof body.csrf_token === 'string' ? { csrfToken: body.csrf_token } : {}),
+      dueAt: receivedAt + expiresIn - Math.min(margin, expiresIn / 2),
+    }
+    // Cookie mode keeps nothing but the CSRF value the server gave (the tokens are HttpOnly cookies).
+    await storage.set(session)
+  }
+
+  const signOut = async (reason: SignOutReason, broadcast: boolean) => {
+    const had = session !== null
+    epoch++
+    session = null
+    await storage.set(null)
+    if (broadcast) bc?.postMessage({ type: 'signed_out', reason })
+    if (had) emit({ type: 'signed_out', reason })
+  }
+
+  const doRefresh = async (): Promise<RefreshOutcome> => {
+    await load()
+    const held = session
+    if (held === null) return { ok: false, code: 'not_signed_in' }
+    const started = epoch
+    let response: Response
+    try {
+      response = await send(url('/refresh'), {
+        method: 'POST',
+        credentials: transport === 'cookie' ? 'include' : 'omit',
+        headers:
+          transport === 'cookie' ? { 'x-csrf-token': held.csrfToken ?? '' } : { 'content-type': 'application/json' },
+        ...(transport === 'bearer' ? { body: JSON.stringify({ refresh_token: held.refreshToken }) } : {}),
+      })
+    } catch {
+      return { ok: false, code: 'network', retryable: true }
+    }
+    const body = (await response.json().catch(() => null)) as Record<string, unknown> | null
+    if (epoch !== started) {
+      // Signed out while the refresh was on the wire: nothing is written back, and in cookie
+      // mode the cookies the answer just set are cleared again.
+      if (response.ok && transport === 'cookie') await logoutRequest('/logout', body)
+      return { ok: false, code: 'signed_out', reason: 'logout' }
+    }
+    if (response.ok && body !== null) {
+      await adopt(body, now())
+      bc?.postMessage({ type: 'refreshed', session })
+      emit({ type: 'refreshed' })
+      return { ok: true }
+    }
+    const reason = reasonOf(body)
+    if (reason !== null) {
+      await signOut(reason, true)
+      return { ok: false, code: 'signed_out', reason }
+    }
+    return { ok: false, code: 'network', retryable: true }
+  }
+
+  const refresh = () => {
+    inFlight ??= doRefresh().finally(() => {
+      inFlight = null
+    })
+    return inFlight
+  }
+
+  const logoutRequest = async (route: '/logout' | '/logout-all', body?: Record<string, unknown> | null) => {
+    const held = session
+    const csrf = typeof body?.csrf_token === 'string' ? body.csrf_token : held?.csrfToken
+    await send(url(route), {
+      method: 'POST',
+      credentials: transport === 'cookie' ? 'include' : 'omit',
+      headers: {
+        ...(transport === 'cookie' ? { 'x-csrf-token': csrf ?? '' } : { 'content-type': 'application/json' }),
+        ...(held?.accessToken !== undefined ? { authorization: `Bearer ${held.accessToken}` } : {}),
+      },
+      ...(transport === 'bearer' && held?.refreshToken !== undefined
+        ? { body: JSON.stringify({ refresh_token: held.refreshToken }) }
+        : {}),
+    }).catch(() => undefined)
+  }
+
+  /** Whether a request body can be sent twice. */
+  const replayable = (body: BodyInit | null | undefined) => !(body instanceof ReadableStream)
+
+  const authorized = (headers: Headers, method: string) => {
+    if (session === null) return
+    if (transport === 'bearer' && session.accessToken !== undefined) {
+      headers.set('authorization', `Bearer ${session.accessToken}`)
+    } else if (transport === 'cookie' && UNSAFE.test(method) && session.csrfToken !== undefined) {
+      headers.set('x-csrf-token', session.csrfToken)
+    }
+  }
+
+  const onMessage = (event: MessageEvent) => {
+    const data = event.data as { type?: string; session?: ClientSession; reason?: SignOutReason }
+    if (data?.type === 'refreshed' && data.session !== undefined) {
+      session = data.session
+      emit({ type: 'refreshed' })
+    } else if (data?.type === 'signed_out' && data.reason !== undefined) {
+      void signOut(data.reason, false)
+    }
+  }
+  bc?.addEventListener('message', onMessage)
+
+  // Due time re-checked when the page comes back (sleep, a background tab, the network back).
+  const target = globalThis as {
+    addEventListener?: (name: string, fn: () => void) => void
+    removeEventListener?: (name: string, fn: () => void) => void
+  }
+  const wake = () => {
+    if (session !== null && now() >= session.dueAt) void refresh()
+  }
+  for (const name of ['visibilitychange', 'online', 'focus']) target.addEventListener?.(name, wake)
+
+  return {
+    async fetch(input, init = {}) {
+      const request = new Request(input, init)
+      if (!allowed.has(new URL(request.url).origin)) return send(input, init)
+      await load()
+      if (session !== null && now() >= session.dueAt) await refresh()
+      const attempt = () => {
+        const headers = new Headers(init.headers ?? request.headers)
+        authorized(headers, request.method)
+        return send(input, { ...init, headers, ...(transport === 'cookie' ? { credentials: 'include' as const } : {}) })
+      }
+      const first = await attempt()
+      const challenge = first.headers.get('www-authenticate') ?? ''
+      if (first.status !== 401 || !/error="invalid_token"/.test(challenge) || session === null) return first
+      const refreshed = await refresh()
+      if (!refreshed.ok || !replayable(init.body)) return first
+      return attempt()
+    },
+    async signedIn(body) {
+      if (body === null || typeof body !== 'object') throw new TypeError('signedIn: give the login response body')
+      await load()
+      epoch++
+      await adopt(body as Record<string, unknown>, now())
+      bc?.postMessage({ type: 'refreshed', session })
+      emit({ type: 'signed_in' })
+    },
+    refresh,
+    async logout() {
+      await load()
+      await logoutRequest('/logout')
+      await signOut('logout', true)
+    },
+    async logoutAll() {
+      await load()
+      await logoutRequest('/logout-all')
+      await signOut('logout_all', true)
+    },
+    signedInNow: () => session !== null,
+    on(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    close() {
+      bc?.close()
+      for (const name of ['visibilitychange', 'online', 'focus']) target.removeEventListener?.(name, wake)
+    },
+  }
+}
