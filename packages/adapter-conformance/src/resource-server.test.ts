@@ -1,9 +1,9 @@
 // Issue 14 on every adapter, over real sockets: guards built from a verifier (a resource server
 // with no engine and no store: no routes, no login), and the RFC 8414 metadata route from which
 // oauth4webapi discovers the auth server and validates our access tokens.
-import { createServer } from 'node:net'
 import { createEngine } from '@auth/core'
 import { createAuthHttp } from '@auth/core/http'
+import { freePort } from '@auth/core/testing'
 import { createVerifier } from '@auth/core/verifier'
 import { createMemoryStore } from '@auth/storage-memory'
 import * as oauth from 'oauth4webapi'
@@ -16,17 +16,6 @@ import type { AdapterUnderTest, RunningApp } from './harness.js'
 import { SECRET } from './suite.js'
 
 const ADAPTERS: readonly AdapterUnderTest[] = [expressAdapter, fastifyAdapter, honoAdapter]
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 describe.each(ADAPTERS)('$name', (adapter) => {
   const running: RunningApp[] = []

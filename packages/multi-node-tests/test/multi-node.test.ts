@@ -2,7 +2,6 @@
 // first one Redis, then one PostgreSQL. Over real HTTP: 500 concurrent refreshes of one
 // generation spread over the processes rotate exactly once; logout-all racing a refresh never
 // leaves a live family; a logout on one process is refused on the others through the revocation feed.
-import { type ChildProcess, fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { createEngine, type Engine } from '@auth/core'
@@ -13,10 +12,9 @@ import { Redis } from 'ioredis'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningProcess, startProcess, stopProcess } from './processes.js'
 
 const APP = fileURLToPath(new URL('./app.ts', import.meta.url))
-// tsx (not Node's own type stripping: some sources use TypeScript-only syntax such as parameter properties).
-const TSX = import.meta.resolve('tsx')
 const NODES = 3
 const SECRET = 'lqq3AztzNzaU6hrDnGdZQ3XjVKGqyJgdCbVqRBb9b7c='
 const ENGINE = {
@@ -78,40 +76,11 @@ const configs: Config[] = [
   },
 ]
 
-interface RunningNode {
-  readonly child: ChildProcess
-  readonly url: string
-}
+type RunningNode = RunningProcess
 
-/** Starts one app process (TypeScript through tsx, workspace packages from src/). */
-function startNode(env: Record<string, string>): Promise<RunningNode> {
-  const child = fork(APP, [], {
-    execPath: process.execPath,
-    execArgv: ['--conditions=@auth/source', '--import', TSX, '--no-warnings'],
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node ${env.NODE_NAME} did not start within 30 s`)), 30_000)
-    child.once('message', (message: { type: string; url: string }) => {
-      clearTimeout(timer)
-      if (message.type === 'ready') resolve({ child, url: message.url })
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`node ${env.NODE_NAME} exited (${code}) before it was ready`))
-    })
-  })
-}
-
-async function stopNode(node: RunningNode): Promise<void> {
-  if (node.child.exitCode !== null) return
-  const exited = new Promise<void>((resolve) => node.child.once('exit', () => resolve()))
-  node.child.send({ type: 'stop' })
-  const timer = setTimeout(() => node.child.kill('SIGKILL'), 5_000)
-  await exited
-  clearTimeout(timer)
-}
+/** Starts one app process. */
+const startNode = (env: Record<string, string>) => startProcess(APP, env, `node ${env.NODE_NAME}`)
+const stopNode = stopProcess
 
 interface TokenBody {
   access_token: string

@@ -3,62 +3,20 @@
 // 127.0.0.1. Key rotation reaches the resource servers without a restart (one JWKS fetch each),
 // a retired key's tokens are refused after it retires, a logout-all is refused on both within 1 s,
 // and with the auth server stopped both keep verifying from their cached keys.
-import { type ChildProcess, fork } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { serviceUrl } from '@auth/core/testing'
+import { freePort, serviceUrl } from '@auth/core/testing'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
+import { type RunningProcess, startProcess, stopProcess } from './processes.js'
 
-const TSX = import.meta.resolve('tsx')
 const AUTH = fileURLToPath(new URL('./auth-server.ts', import.meta.url))
 const RESOURCE = fileURLToPath(new URL('./resource-server.ts', import.meta.url))
 const url = serviceUrl('REDIS_URL', 'resource servers on Redis')
 
-interface Running {
-  readonly child: ChildProcess
-  readonly url: string
-}
-
-function start(script: string, env: Record<string, string>): Promise<Running> {
-  const child = fork(script, [], {
-    execPath: process.execPath,
-    execArgv: ['--conditions=@auth/source', '--import', TSX, '--no-warnings'],
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start within 30 s`)), 30_000)
-    child.once('message', (message: { type: string; url: string }) => {
-      clearTimeout(timer)
-      if (message.type === 'ready') resolve({ child, url: message.url })
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`${script} exited with ${code} before it was ready`))
-    })
-  })
-}
-
-function stop(running: Running): Promise<void> {
-  return new Promise((resolve) => {
-    if (running.child.exitCode !== null) return resolve()
-    running.child.once('exit', () => resolve())
-    running.child.send({ type: 'stop' })
-  })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
+type Running = RunningProcess
+const start = (script: string, env: Record<string, string>) => startProcess(script, env, script)
+const stop = stopProcess
 
 const edKey = (kid: string) => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519')

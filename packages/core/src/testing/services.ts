@@ -16,3 +16,20 @@ export function serviceUrl(name: 'DATABASE_URL' | 'MYSQL_URL' | 'REDIS_URL', sui
   }
   return url
 }
+
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago, for a test server that must know its port
+ * before it listens (an issuer URL that names it). node:net is loaded when called, so this module
+ * stays importable on runtimes without it.
+ */
+export async function freePort(): Promise<number> {
+  const { createServer } = (await import('node:net')) as typeof import('node:net')
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}

@@ -87,6 +87,10 @@ beforeEach(async () => {
 })
 afterEach(() => jwks.close())
 
+/** The auth server's engine on `keys`, on the test's clock. */
+const authServer = (keys: ReturnType<typeof createKeyRing>) =>
+  createEngine({ store: createTestStore({ clock }), clock, issuer: 'https://auth.example.test', audience: 'api', keys })
+
 const remote = (extra: Partial<Parameters<typeof createVerifier>[0]> = {}) =>
   createVerifier({ issuer: 'https://auth.example.test', audience: 'api', jwksUri: jwks.url, clock, ...extra })
 
@@ -159,43 +163,27 @@ describe('createVerifier with jwksUri: keys that follow the auth server', () => 
     const refresh = [{ kid: 'r1', secret: new Uint8Array(32).fill(7) }]
     const ring = (signing: Parameters<typeof createKeyRing>[0]['signing'], active: string) =>
       createKeyRing({ signing, refresh, activeSigningKid: active })
-    engine = createEngine({
-      store: createTestStore({ clock }),
-      clock,
-      issuer: 'https://auth.example.test',
-      audience: 'api',
-      keys: ring([{ kid: 'k1', alg: 'EdDSA', privateKey: oldKey.privateKey }], 'k1'),
-    })
+    engine = authServer(ring([{ kid: 'k1', alg: 'EdDSA', privateKey: oldKey.privateKey }], 'k1'))
     const verifier = remote()
     const before = await engine.issue('alice')
     expect(await codeOf(verifier.verifyAccess(before.accessToken))).toBe('ok')
     // The auth server rotates: k2 signs, k1 still verifies.
-    engine = createEngine({
-      store: createTestStore({ clock }),
-      clock,
-      issuer: 'https://auth.example.test',
-      audience: 'api',
-      keys: ring(
+    engine = authServer(
+      ring(
         [
           { kid: 'k2', alg: 'EdDSA', privateKey: newKey.privateKey },
           { kid: 'k1', alg: 'EdDSA', publicKey: oldKey.publicKey },
         ],
         'k2',
       ),
-    })
+    )
     clock.advance(MINUTE) // past the cooldown
     const after = await engine.issue('alice')
     expect(await codeOf(verifier.verifyAccess(after.accessToken))).toBe('ok')
     expect(jwks.state.requests).toBe(2)
     expect(await codeOf(verifier.verifyAccess(before.accessToken))).toBe('ok')
     // k1 is removed from the JWKS: within 10 minutes of the last fetch its tokens are refused.
-    engine = createEngine({
-      store: createTestStore({ clock }),
-      clock,
-      issuer: 'https://auth.example.test',
-      audience: 'api',
-      keys: ring([{ kid: 'k2', alg: 'EdDSA', privateKey: newKey.privateKey }], 'k2'),
-    })
+    engine = authServer(ring([{ kid: 'k2', alg: 'EdDSA', privateKey: newKey.privateKey }], 'k2'))
     clock.advance(10 * MINUTE)
     const old = await codeOf(verifier.verifyAccess(before.accessToken))
     expect(['ERR_ACCESS_TOKEN_INVALID', 'ERR_ACCESS_TOKEN_EXPIRED']).toContain(old)
