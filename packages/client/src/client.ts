@@ -52,6 +52,11 @@ export interface AuthClientOptions {
   readonly fetch?: typeof fetch
   /** Epoch ms. Default `Date.now`. */
   readonly now?: () => number
+  /**
+   * For `graceBinding: 'device_id'`: send one `x-device-id` with every refresh, the same in every
+   * tab, kept in this store (default: `localStorage` where there is one, else memory). Off unless set.
+   */
+  readonly deviceId?: true | { get(): string | null; set(id: string): void }
 }
 
 /** The client: `fetch` with credentials, single-flight refresh, and the session's events. */
@@ -122,6 +127,19 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       ? new BroadcastChannel(options.channel ?? 'auth-client')
       : null
 
+  // One device id per origin, shared by the tabs, so a replay from another tab matches the binding.
+  const deviceStore =
+    options.deviceId === undefined ? null : options.deviceId === true ? localDeviceStore() : options.deviceId
+  const deviceId = (): string | null => {
+    if (deviceStore === null) return null
+    let id = deviceStore.get()
+    if (id === null) {
+      id = crypto.randomUUID()
+      deviceStore.set(id)
+    }
+    return id
+  }
+
   const load = () => {
     loaded ??= Promise.resolve(storage.get()).then((s) => {
       session ??= s
@@ -162,8 +180,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       response = await send(url('/refresh'), {
         method: 'POST',
         credentials: transport === 'cookie' ? 'include' : 'omit',
-        headers:
-          transport === 'cookie' ? { 'x-csrf-token': held.csrfToken ?? '' } : { 'content-type': 'application/json' },
+        headers: {
+          ...(transport === 'cookie'
+            ? { 'x-csrf-token': held.csrfToken ?? '' }
+            : { 'content-type': 'application/json' }),
+          ...(deviceStore === null ? {} : { 'x-device-id': deviceId() as string }),
+        },
         ...(transport === 'bearer' ? { body: JSON.stringify({ refresh_token: held.refreshToken }) } : {}),
       })
     } catch {
@@ -291,6 +313,21 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     close() {
       bc?.close()
       for (const name of ['visibilitychange', 'online', 'focus']) target.removeEventListener?.(name, wake)
+    },
+  }
+}
+
+/** The device id in `localStorage` when the runtime has it, else in memory. */
+function localDeviceStore(): { get(): string | null; set(id: string): void } {
+  const ls = (
+    globalThis as { localStorage?: { getItem(k: string): string | null; setItem(k: string, v: string): void } }
+  ).localStorage
+  let memory: string | null = null
+  return {
+    get: () => ls?.getItem('auth-client:device-id') ?? memory,
+    set: (id) => {
+      memory = id
+      ls?.setItem('auth-client:device-id', id)
     },
   }
 }

@@ -184,3 +184,39 @@ describe('@auth/client, bearer transport, against a real server', () => {
     expect(gzipped).toBeLessThan(3 * 1024)
   })
 })
+
+describe('@auth/client under graceBinding: device_id', () => {
+  it('two tabs sharing one device id refresh the same token at once: one rotation and one replay, no reuse', async () => {
+    await app.close()
+    events = []
+    const engine = createEngine({
+      store: createMemoryStore({ clock }),
+      clock,
+      issuer: 'https://client.test',
+      audience: 'api',
+      secret: TEST_SECRET,
+      policy: { graceBinding: 'device_id', accessTtl: '5m' },
+      onEvent: (event) => events.push(event),
+    })
+    app = Fastify()
+    await app.register(authPlugin, { engine })
+    app.post('/login', async (request, reply) => reply.login((request.body as { username: string }).username))
+    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+    let shared: string | null = null
+    const deviceId = {
+      get: () => shared,
+      set: (id: string) => {
+        shared = id
+      },
+    }
+    const { client: a, body } = await loggedIn({ deviceId })
+    const b = createAuthClient({ baseUrl, transport: 'bearer', now: clock.now, channel: false, deviceId })
+    clients.push(b)
+    await b.signedIn(body)
+    const [ra, rb] = await Promise.all([a.refresh(), b.refresh()])
+    expect([ra.ok, rb.ok]).toEqual([true, true])
+    expect(count('rotated')).toBe(1)
+    expect(count('replayed')).toBe(1)
+    expect(count('reuse_detected')).toBe(0)
+  })
+})
