@@ -150,18 +150,30 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
   if ((engine === undefined) === (verifier === undefined)) {
     bad('give engine (an auth server) or verifier (a resource server that only verifies tokens), one of them')
   }
-  if (verifier !== undefined) return resolveVerifierOnly(options, verifier, bad)
-  for (const method of [
-    'issue',
-    'refresh',
-    'inspectRefreshToken',
-    'revoke',
-    'revokeAll',
-    'list',
-    'verifyAccess',
-    'jwks',
-  ] as const) {
-    if (typeof engine?.[method] !== 'function') bad(`engine must be an Engine (missing ${method}())`)
+  if (verifier !== undefined) {
+    // A resource server: guards over a verifier, bearer tokens only, no routes, no login.
+    if (typeof verifier?.verifyAccess !== 'function') bad('verifier must come from createVerifier()')
+    const authServerOnly = (['transport', 'cookies', 'clientIds', 'trustedOrigins'] as const).find((option) =>
+      option === 'transport' ? (options.transport ?? 'bearer') !== 'bearer' : options[option] !== undefined,
+    )
+    if (authServerOnly !== undefined) {
+      bad(
+        `${authServerOnly} is for the auth server (the engine's http layer); a verifier-only http layer verifies bearer tokens and serves no routes`,
+      )
+    }
+  } else {
+    for (const method of [
+      'issue',
+      'refresh',
+      'inspectRefreshToken',
+      'revoke',
+      'revokeAll',
+      'list',
+      'verifyAccess',
+      'jwks',
+    ] as const) {
+      if (typeof engine?.[method] !== 'function') bad(`engine must be an Engine (missing ${method}())`)
+    }
   }
   const prefix = resolvePrefix(options.prefix, bad)
   const transport = options.transport ?? 'bearer'
@@ -200,13 +212,13 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
   if (!Array.isArray(trusted) || trusted.some((o) => typeof o !== 'string' || !isOrigin(o))) {
     bad('trustedOrigins must be a list of origins such as https://app.example.com (scheme, host, port; no path)')
   }
-  const clock = options.clock ?? (engine as Engine).clock ?? systemClock
+  const clock = options.clock ?? (engine ?? verifier)?.clock ?? systemClock
   if (typeof clock?.now !== 'function') bad('clock must have a now() method')
   if (options.onError !== undefined && typeof options.onError !== 'function') bad('onError must be a function')
   if (options.loadUser !== undefined && typeof options.loadUser !== 'function') bad('loadUser must be a function')
 
   return {
-    engine: engine as Engine,
+    engine: engine ?? null,
     prefix,
     transport,
     locations: Object.freeze([...locations]),
@@ -220,8 +232,11 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
     // Operators see every 5xx cause by default: on the console, once per cause per minute.
     onError: options.onError ?? consoleOncePerCause(),
     loadUser: options.loadUser,
-    verifyAccess: (engine as Engine).verifyAccess,
-    bindingFor: bindingFunction(engine as Engine, bad),
+    verifyAccess:
+      engine !== undefined
+        ? engine.verifyAccess
+        : (token, verifyOptions) => (verifier as Verifier).verifyAccess(token, verifyOptions),
+    bindingFor: engine !== undefined ? bindingFunction(engine, bad) : () => null,
   }
 }
 
@@ -248,46 +263,6 @@ const encoder = new TextEncoder()
 /** A short, fixed-size digest of a binding value: what the family record stores. */
 function digest(value: string): string {
   return encodeBase64urlNoPadding(sha256(encoder.encode(value))).slice(0, 22)
-}
-
-/** A resource server's http layer: guards over a verifier, bearer transport only, no routes. */
-function resolveVerifierOnly(
-  options: AuthHttpOptions,
-  verifier: Verifier,
-  bad: (message: string) => never,
-): HttpContext {
-  if (typeof verifier?.verifyAccess !== 'function') bad('verifier must come from createVerifier()')
-  for (const option of ['transport', 'cookies', 'clientIds', 'trustedOrigins'] as const) {
-    if (option === 'transport' && options.transport === 'bearer') continue
-    if (options[option] !== undefined) {
-      bad(
-        `${option} is for the auth server (the engine's http layer); a verifier-only http layer verifies bearer tokens and serves no routes`,
-      )
-    }
-  }
-  const locations = options.tokenLocations ?? ['header']
-  if (locations.includes('cookie')) bad("tokenLocations: 'cookie' needs the auth server's cookie transport")
-  const clock = options.clock ?? verifier.clock ?? systemClock
-  if (typeof clock?.now !== 'function') bad('clock must have a now() method')
-  if (options.onError !== undefined && typeof options.onError !== 'function') bad('onError must be a function')
-  if (options.loadUser !== undefined && typeof options.loadUser !== 'function') bad('loadUser must be a function')
-  return {
-    engine: null,
-    verifyAccess: (token, verifyOptions) => verifier.verifyAccess(token, verifyOptions),
-    prefix: resolvePrefix(options.prefix, bad),
-    transport: 'bearer',
-    locations: Object.freeze([...locations]),
-    mixed: false,
-    cookies: resolveCookies({}, '/auth', bad),
-    bodyLimit: DEFAULT_BODY_LIMIT,
-    realm: typeof options.realm === 'string' && options.realm !== '' ? options.realm : 'api',
-    clientIds: null,
-    trustedOrigins: new Set(),
-    clock,
-    onError: options.onError ?? consoleOncePerCause(),
-    loadUser: options.loadUser,
-    bindingFor: () => null,
-  }
 }
 
 function bindingFunction(engine: Engine, bad: (message: string) => never): (request: AuthRequest) => string | null {

@@ -260,3 +260,21 @@ describe('createVerifier with jwksUri: keys that follow the auth server', () => 
     expect((error as AuthError).message).toMatch(/could not be fetched/)
   })
 })
+
+describe('a verifier-only http layer', () => {
+  it('refuses what only an auth server has, and validates the rest like any http layer', async () => {
+    const { createAuthHttp } = await import('../http/http.js')
+    const verifier = createVerifier({
+      issuer: 'https://auth.example.test',
+      audience: 'api',
+      jwks: engine.jwks(),
+      clock,
+    })
+    expect(() => createAuthHttp({ verifier, transport: 'cookie' })).toThrow(/transport is for the auth server/)
+    expect(() => createAuthHttp({ verifier, clientIds: ['web'] })).toThrow(/clientIds is for the auth server/)
+    expect(() => createAuthHttp({ verifier, tokenLocations: ['cookie'] })).toThrow(/tokenLocations: 'cookie' needs/)
+    expect(() => createAuthHttp({ verifier, realm: 'bad"realm' })).toThrow(/realm must be/)
+    expect(() => createAuthHttp({ verifier, engine })).toThrow(/give engine .* or verifier/)
+    expect(createAuthHttp({ verifier }).engine).toBeNull()
+  })
+})
