@@ -18,8 +18,8 @@ let app: FastifyInstance
 let baseUrl: string
 const clients: { close(): void }[] = []
 
-beforeEach(async () => {
-  clock = createManualClock()
+/** The auth server under test on the shared clock, with `graceBinding` as given. */
+async function startServer(graceBinding: 'none' | 'device_id') {
   events = []
   const engine = createEngine({
     store: createMemoryStore({ clock }),
@@ -27,7 +27,7 @@ beforeEach(async () => {
     issuer: 'https://client.test',
     audience: 'api',
     secret: TEST_SECRET,
-    policy: { graceBinding: 'none', accessTtl: '5m' },
+    policy: { graceBinding, accessTtl: '5m' },
     onEvent: (event) => events.push(event),
   })
   app = Fastify()
@@ -36,6 +36,11 @@ beforeEach(async () => {
   app.get('/me', { preHandler: app.requireAuth() }, async (request) => ({ sub: request.auth?.sub }))
   app.post('/echo', { preHandler: app.requireAuth() }, async (request) => ({ got: request.body }))
   baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+}
+
+beforeEach(async () => {
+  clock = createManualClock()
+  await startServer('none')
 })
 afterEach(async () => {
   for (const client of clients.splice(0)) client.close()
@@ -188,20 +193,7 @@ describe('@auth/client, bearer transport, against a real server', () => {
 describe('@auth/client under graceBinding: device_id', () => {
   it('two tabs sharing one device id refresh the same token at once: one rotation and one replay, no reuse', async () => {
     await app.close()
-    events = []
-    const engine = createEngine({
-      store: createMemoryStore({ clock }),
-      clock,
-      issuer: 'https://client.test',
-      audience: 'api',
-      secret: TEST_SECRET,
-      policy: { graceBinding: 'device_id', accessTtl: '5m' },
-      onEvent: (event) => events.push(event),
-    })
-    app = Fastify()
-    await app.register(authPlugin, { engine })
-    app.post('/login', async (request, reply) => reply.login((request.body as { username: string }).username))
-    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+    await startServer('device_id')
     let shared: string | null = null
     const deviceId = {
       get: () => shared,

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningProcess, startProcess, stopProcess } from './processes.js'
+import { deleteRedisNamespace, type RunningProcess, startProcess, stopProcess } from './processes.js'
 
 const APP = fileURLToPath(new URL('./app.ts', import.meta.url))
 const NODES = 3
@@ -42,12 +42,7 @@ const configs: Config[] = [
       return {
         observer: createEngine({ store, ...ENGINE }),
         async cleanup() {
-          let cursor = '0'
-          do {
-            const [next, keys] = await admin.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000)
-            cursor = next
-            if (keys.length > 0) await admin.unlink(...keys)
-          } while (cursor !== '0')
+          await deleteRedisNamespace(admin, namespace)
           await admin.quit()
         },
       }

@@ -41,3 +41,13 @@ export async function stopProcess(running: RunningProcess): Promise<void> {
   await exited
   clearTimeout(timer)
 }
+
+/** Deletes every Redis key under `namespace:` that a test's processes wrote. */
+export async function deleteRedisNamespace(admin: import('ioredis').Redis, namespace: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await admin.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000)
+    cursor = next
+    if (keys.length > 0) await admin.unlink(...keys)
+  } while (cursor !== '0')
+}

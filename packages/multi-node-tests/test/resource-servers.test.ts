@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { freePort, serviceUrl } from '@auth/core/testing'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type RunningProcess, startProcess, stopProcess } from './processes.js'
+import { deleteRedisNamespace, type RunningProcess, startProcess, stopProcess } from './processes.js'
 
 const AUTH = fileURLToPath(new URL('./auth-server.ts', import.meta.url))
 const RESOURCE = fileURLToPath(new URL('./resource-server.ts', import.meta.url))
@@ -33,12 +33,7 @@ describe.skipIf(!url)('resource servers that only verify, beside an auth server 
   afterAll(async () => {
     await Promise.all(processes.map(stop))
     const admin = new Redis(url as string, { maxRetriesPerRequest: 1 })
-    let cursor = '0'
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) await admin.unlink(...keys)
-    } while (cursor !== '0')
+    await deleteRedisNamespace(admin, namespace)
     await admin.quit()
   })
 

@@ -3,7 +3,7 @@ import { sessionExpiry } from '../machine/lifetime.js'
 import { parseRefreshToken } from '../tokens/refresh-token.js'
 import type { AccessClaims } from '../tokens/types.js'
 import { type Body, readBody, stringField } from './body.js'
-import { clearCookies, httpsRequired, readCookies } from './cookies.js'
+import { clearCookies, httpsRequired, type RequestCookies, readCookies } from './cookies.js'
 import { isTokenSyntax } from './extract.js'
 import { authenticateRoute, checkCsrf, checkCsrfFamily } from './guard.js'
 import { type AuthServerContext, type HttpContext, isAuthServer, requestMeta, type Transport } from './options.js'
@@ -139,8 +139,7 @@ async function refresh(ctx: AuthServerContext, request: AuthRequest): Promise<Au
     const cookies = readCookies(request.headers.get('cookie'))
     token = cookies.get(ctx.cookies.refresh.name) || undefined
     if (token !== undefined) {
-      const refused =
-        checkCsrf(ctx, request, cookies) ?? (await checkCsrfFamily(ctx, request, cookies, refreshFamilyOf(token)))
+      const refused = await refreshCookieCsrf(ctx, request, cookies, token)
       if (refused) return refused.response
     }
   }
@@ -214,6 +213,11 @@ async function logout(ctx: AuthServerContext, request: AuthRequest): Promise<Aut
   return emptyResponse(204, ctx.transport === 'cookie' ? clearCookies(ctx.cookies) : [])
 }
 
+/** The CSRF check of a request whose credential is the refresh cookie `token`: both halves. */
+async function refreshCookieCsrf(ctx: AuthServerContext, request: AuthRequest, cookies: RequestCookies, token: string) {
+  return checkCsrf(ctx, request, cookies) ?? (await checkCsrfFamily(ctx, request, cookies, refreshFamilyOf(token)))
+}
+
 /**
  * The family a refresh cookie names, read without its MAC: only the CSRF check uses it, and the
  * engine verifies the MAC before anything happens to that family. Null when it is no token.
@@ -240,8 +244,7 @@ async function logoutByRefreshCookie(
   const cookies = readCookies(request.headers.get('cookie'))
   const token = cookies.get(ctx.cookies.refresh.name)
   if (!token) return refused
-  const csrf =
-    checkCsrf(ctx, request, cookies) ?? (await checkCsrfFamily(ctx, request, cookies, refreshFamilyOf(token)))
+  const csrf = await refreshCookieCsrf(ctx, request, cookies, token)
   if (csrf) return csrf.response
   const cleared = clearCookies(ctx.cookies)
   if (!isTokenSyntax(token)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed', cleared)
