@@ -44,9 +44,16 @@ export interface AuthClientOptions {
   readonly resourceOrigins?: readonly string[]
   /** Refresh this many seconds before the access token expires. Default 30 (at most half its life). */
   readonly refreshMargin?: number
-  /** Bearer only: where the session is kept. Default: memory. */
+  /**
+   * Where the session is kept. Bearer default: memory (persist only knowing that XSS can read it).
+   * Cookie default: `localStorage` where there is one, holding only the CSRF value and the due
+   * time (the tokens are HttpOnly cookies), so a reloaded tab knows its session.
+   */
   readonly storage?: SessionStorage
-  /** Tabs share refreshes and sign-outs over this BroadcastChannel. Default `'auth-client'`; false: none. */
+  /**
+   * Tabs share refreshes and sign-outs over this BroadcastChannel (or the `storage` event where
+   * there is none). Default `'auth-client'`; false: none.
+   */
   readonly channel?: string | false
   /** The `fetch` to use. Default `globalThis.fetch`. */
   readonly fetch?: typeof fetch
@@ -93,6 +100,67 @@ function reasonOf(body: { code?: unknown; revocation_reason?: unknown } | null):
   return null
 }
 
+/** A refresh answer as read off the wire, shared by every client of one tab that asked for it. */
+type Answer =
+  | { readonly ok: true; readonly status: number; readonly body: Record<string, unknown> | null; readonly at: number }
+  | { readonly ok: false }
+
+/**
+ * The refreshes in flight in this tab (this JavaScript realm), by server: two clients of one
+ * server in one tab (React Strict Mode mounts twice) share one request, not only one client's
+ * callers.
+ */
+const flights = new Map<string, Promise<Answer>>()
+
+type Listener = (data: unknown) => void
+
+/** Messages to the other tabs: a BroadcastChannel, else the `storage` event of `localStorage`. */
+function tabChannel(name: string | false): { post(data: unknown): void; close(): void; on(fn: Listener): void } {
+  const none = { post() {}, close() {}, on() {} }
+  if (name === false) return none
+  if (typeof BroadcastChannel === 'function') {
+    const bc = new BroadcastChannel(name)
+    return {
+      post: (data) => bc.postMessage(data),
+      close: () => bc.close(),
+      on: (fn) => bc.addEventListener('message', (event) => fn((event as MessageEvent).data)),
+    }
+  }
+  const ls = local()
+  const target = globalThis as unknown as EventTarget
+  if (ls === null || typeof target.addEventListener !== 'function') return none
+  const key = `auth-client:msg:${name}`
+  let handler: ((event: Event) => void) | null = null
+  return {
+    // A nonce makes every message a change, so the event fires for repeated ones too.
+    post: (data) => ls.setItem(key, JSON.stringify({ data, nonce: Math.random() })),
+    close: () => handler !== null && target.removeEventListener('storage', handler),
+    on: (fn) => {
+      handler = (event) => {
+        const { key: changed, newValue } = event as StorageEvent
+        if (changed === key && newValue !== null) fn((JSON.parse(newValue) as { data: unknown }).data)
+      }
+      target.addEventListener('storage', handler)
+    },
+  }
+}
+
+/** `localStorage`, where the runtime has one (and it can be used). */
+function local(): Storage | null {
+  try {
+    return (globalThis as { localStorage?: Storage }).localStorage ?? null
+  } catch {
+    return null // a sandboxed frame or storage turned off
+  }
+}
+
+/** The CSRF cookie's value, when the page can read one (a login made without this client). */
+function csrfCookie(): string | null {
+  const doc = (globalThis as { document?: { cookie?: string } }).document
+  const match = /(?:^|;\s*)(?:__Host-|__Secure-)?csrf_token=([^;]+)/.exec(doc?.cookie ?? '')
+  return match?.[1] === undefined ? null : decodeURIComponent(match[1])
+}
+
 /**
  * Creates the client half of the refresh flow. Lockless: inside the server's grace window a
  * concurrent refresh of the same generation gets the identical successor, so two tabs (or two
@@ -106,11 +174,22 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const margin = (options.refreshMargin ?? 30) * 1000
   const now = options.now ?? Date.now
   const send = options.fetch ?? globalThis.fetch.bind(globalThis)
+  const flightKey = `${base.origin}${prefix}|${transport}`
   let memory: ClientSession | null = null
+  const ls = transport === 'cookie' ? local() : null
+  const sessionKey = `auth-client:session:${flightKey}`
   const storage: SessionStorage = options.storage ?? {
-    get: () => memory,
+    get: () => {
+      if (ls === null) return memory
+      try {
+        return JSON.parse(ls.getItem(sessionKey) ?? 'null') as ClientSession | null
+      } catch {
+        return null // not ours, or torn: no session, the CSRF cookie can still bring it back
+      }
+    },
     set: (s) => {
       memory = s
+      if (ls !== null) s === null ? ls.removeItem(sessionKey) : ls.setItem(sessionKey, JSON.stringify(s))
     },
   }
   const listeners = new Set<(event: AuthClientEvent) => void>()
@@ -122,10 +201,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   let session: ClientSession | null = null
   let loaded: Promise<void> | null = null
   let inFlight: Promise<RefreshOutcome> | null = null
-  const bc =
-    options.channel !== false && typeof BroadcastChannel === 'function'
-      ? new BroadcastChannel(options.channel ?? 'auth-client')
-      : null
+  const bc = tabChannel(options.channel ?? 'auth-client')
 
   // One device id per origin, shared by the tabs, so a replay from another tab matches the binding.
   const deviceStore =
@@ -142,7 +218,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   const load = () => {
     loaded ??= Promise.resolve(storage.get()).then((s) => {
-      session ??= s
+      // Cookie mode with nothing stored but a CSRF cookie to read (a login made by a form post, or
+      // storage cleared): a session whose due time is now, so the first request refreshes.
+      const cookie = transport === 'cookie' && s === null ? csrfCookie() : null
+      session ??= s ?? (cookie === null ? null : { csrfToken: cookie, dueAt: 0 })
     })
     return loaded
   }
@@ -166,8 +245,35 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     epoch++
     session = null
     await storage.set(null)
-    if (broadcast) bc?.postMessage({ type: 'signed_out', reason })
+    if (broadcast) bc.post({ type: 'signed_out', reason })
     if (had) emit({ type: 'signed_out', reason })
+  }
+
+  /** POSTs the refresh, or joins the one another client of this tab has in flight. */
+  const post = (held: ClientSession): { answer: Promise<Answer>; owner: boolean } => {
+    const joined = flights.get(flightKey)
+    if (joined !== undefined) return { answer: joined, owner: false }
+    const answer = (async (): Promise<Answer> => {
+      try {
+        const response = await send(url('/refresh'), {
+          method: 'POST',
+          credentials: transport === 'cookie' ? 'include' : 'omit',
+          headers: {
+            ...(transport === 'cookie'
+              ? { 'x-csrf-token': held.csrfToken ?? '' }
+              : { 'content-type': 'application/json' }),
+            ...(deviceStore === null ? {} : { 'x-device-id': deviceId() as string }),
+          },
+          ...(transport === 'bearer' ? { body: JSON.stringify({ refresh_token: held.refreshToken }) } : {}),
+        })
+        const body = (await response.json().catch(() => null)) as Record<string, unknown> | null
+        return { ok: true, status: response.status, body, at: now() }
+      } catch {
+        return { ok: false }
+      }
+    })().finally(() => flights.delete(flightKey))
+    flights.set(flightKey, answer)
+    return { answer, owner: true }
   }
 
   const doRefresh = async (): Promise<RefreshOutcome> => {
@@ -175,38 +281,26 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const held = session
     if (held === null) return { ok: false, code: 'not_signed_in' }
     const started = epoch
-    let response: Response
-    try {
-      response = await send(url('/refresh'), {
-        method: 'POST',
-        credentials: transport === 'cookie' ? 'include' : 'omit',
-        headers: {
-          ...(transport === 'cookie'
-            ? { 'x-csrf-token': held.csrfToken ?? '' }
-            : { 'content-type': 'application/json' }),
-          ...(deviceStore === null ? {} : { 'x-device-id': deviceId() as string }),
-        },
-        ...(transport === 'bearer' ? { body: JSON.stringify({ refresh_token: held.refreshToken }) } : {}),
-      })
-    } catch {
-      return { ok: false, code: 'network', retryable: true }
-    }
-    const body = (await response.json().catch(() => null)) as Record<string, unknown> | null
+    const { answer: pending, owner } = post(held)
+    const answer = await pending
+    if (!answer.ok) return { ok: false, code: 'network', retryable: true }
+    const { status, body } = answer
+    const success = status >= 200 && status < 300 && body !== null
     if (epoch !== started) {
       // Signed out while the refresh was on the wire: nothing is written back, and in cookie
       // mode the cookies the answer just set are cleared again.
-      if (response.ok && transport === 'cookie') await logoutRequest('/logout', body)
+      if (success && owner && transport === 'cookie') await logoutRequest('/logout', body)
       return { ok: false, code: 'signed_out', reason: 'logout' }
     }
-    if (response.ok && body !== null) {
-      await adopt(body, now())
-      bc?.postMessage({ type: 'refreshed', session })
+    if (success) {
+      await adopt(body, answer.at)
+      if (owner) bc.post({ type: 'refreshed', session })
       emit({ type: 'refreshed' })
       return { ok: true }
     }
     const reason = reasonOf(body)
     if (reason !== null) {
-      await signOut(reason, true)
+      await signOut(reason, owner)
       return { ok: false, code: 'signed_out', reason }
     }
     return { ok: false, code: 'network', retryable: true }
@@ -247,16 +341,15 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     }
   }
 
-  const onMessage = (event: MessageEvent) => {
-    const data = event.data as { type?: string; session?: ClientSession; reason?: SignOutReason }
+  bc.on((message) => {
+    const data = message as { type?: string; session?: ClientSession; reason?: SignOutReason } | null
     if (data?.type === 'refreshed' && data.session !== undefined) {
       session = data.session
       emit({ type: 'refreshed' })
     } else if (data?.type === 'signed_out' && data.reason !== undefined) {
       void signOut(data.reason, false)
     }
-  }
-  bc?.addEventListener('message', onMessage)
+  })
 
   // Due time re-checked when the page comes back (sleep, a background tab, the network back).
   const target = globalThis as {
@@ -280,8 +373,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         return send(input, { ...init, headers, ...(transport === 'cookie' ? { credentials: 'include' as const } : {}) })
       }
       const first = await attempt()
+      // Refresh on an invalid or expired token; in cookie mode also on a challenge without an
+      // error, which means no credential arrived (the browser dropped the expired access cookie).
       const challenge = first.headers.get('www-authenticate') ?? ''
-      if (first.status !== 401 || !/error="invalid_token"/.test(challenge) || session === null) return first
+      const stale =
+        /error="invalid_token"/.test(challenge) || (transport === 'cookie' && /^Bearer(?![^]*error=)/i.test(challenge))
+      if (first.status !== 401 || !stale || session === null) return first
       const refreshed = await refresh()
       if (!refreshed.ok || !replayable(init.body)) return first
       return attempt()
@@ -291,7 +388,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       await load()
       epoch++
       await adopt(body as Record<string, unknown>, now())
-      bc?.postMessage({ type: 'refreshed', session })
+      bc.post({ type: 'refreshed', session })
       emit({ type: 'signed_in' })
     },
     refresh,
@@ -311,7 +408,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return () => listeners.delete(listener)
     },
     close() {
-      bc?.close()
+      bc.close()
       for (const name of ['visibilitychange', 'online', 'focus']) target.removeEventListener?.(name, wake)
     },
   }
