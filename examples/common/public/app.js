@@ -1,87 +1,65 @@
-// The browser side of cookie mode, in plain JavaScript with no build step.
+// The browser side of cookie mode, in plain JavaScript with no build step, on @auth/client
+// (served as /auth-client.js: the package bundled into one module when the app starts).
 //
 // No token is ever readable here: the access and refresh cookies are HttpOnly and the browser
-// attaches them by itself (the refresh cookie only to /auth/refresh). The one cookie this script
-// can read is the CSRF token, which it copies into `x-csrf-token` on every request that changes
-// something (double-submit): a page on another site can make the browser send our cookies, but
-// it cannot read this cookie, so it cannot forge the header.
+// attaches them by itself (the refresh cookie only under /auth). The client sends the CSRF value
+// the server gave in `x-csrf-token` on every request that changes something (double-submit): a
+// page on another site can make the browser send our cookies, but it cannot read that value, so
+// it cannot forge the header. It refreshes before the access token expires, once per tab however
+// many requests wait, shares the result with the other tabs, and signs every tab out together.
+import { createAuthClient } from '/auth-client.js'
 
 const AUTH = '/auth'
 const $ = (id) => document.getElementById(id)
 
-/** The CSRF cookie's value (`__Host-csrf_token` over HTTPS), or null before login. */
-function csrfToken() {
-  for (const part of document.cookie.split(';')) {
-    const eq = part.indexOf('=')
-    const name = part.slice(0, eq).trim()
-    if (name === '__Host-csrf_token' || name === '__Secure-csrf_token' || name === 'csrf_token') {
-      return decodeURIComponent(part.slice(eq + 1).trim())
-    }
+/** Every request the page made, with its answer: what the log below shows, and what the browser tests read. */
+const requests = []
+
+/** `fetch`, logged on the page (the client sends all its requests through it). */
+async function logged(input, init = {}) {
+  const method = init.method ?? 'GET'
+  const path = new URL(input instanceof Request ? input.url : String(input), location.href).pathname
+  let response
+  try {
+    response = await fetch(input, init)
+  } catch (error) {
+    requests.push({ method, path, status: 0, code: 'network' })
+    log(`${method} ${path}`, 0, 'network')
+    throw error
   }
-  return null
+  const body = await response
+    .clone()
+    .json()
+    .catch(() => null)
+  const code = body?.code ?? body?.error ?? null
+  requests.push({ method, path, status: response.status, code })
+  log(`${method} ${path}`, response.status, code)
+  showCookies()
+  return response
 }
 
-/** One request, logged on the page. Unsafe methods carry the CSRF header. Resolves to { status, code, body }. */
-async function send(method, path, body) {
-  const headers = {}
-  if (method !== 'GET') {
-    const csrf = csrfToken()
-    if (csrf !== null) headers['x-csrf-token'] = csrf
-  }
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  let status = 0
-  let json = null
+const auth = createAuthClient({ baseUrl: location.origin, prefix: AUTH, transport: 'cookie', fetch: logged })
+/** What the client told this tab (signed_in, refreshed, signed_out with its reason). */
+const events = []
+auth.on((event) => {
+  events.push(event)
+  if (event.type === 'signed_out') showSignedOut(event.reason)
+})
+
+/** A call through the client. Resolves to { status, code, body }. */
+async function api(method, path, body) {
   try {
-    const response = await fetch(path, {
+    const response = await auth.fetch(path, {
       method,
-      headers,
-      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     })
-    status = response.status
     const text = await response.text()
-    json = text ? JSON.parse(text) : null
+    const json = text ? JSON.parse(text) : null
+    return { status: response.status, code: json?.code ?? json?.error ?? null, body: json }
   } catch (error) {
-    json = { error: 'network', error_description: String(error) }
+    return { status: 0, code: 'network', body: { error: 'network', error_description: String(error) } }
   }
-  const code = json?.code ?? json?.error ?? null
-  log(`${method} ${path}`, status, code)
-  showCookies()
-  return { status, code, body: json }
-}
-
-// One refresh at a time per tab: concurrent callers share it. Two TABS refreshing at once is
-// the server's job: the second presents the rotated-away token inside the grace window and
-// gets the same successor back.
-let refreshing = null
-
-/** POST /auth/refresh: rotates the family; the browser stores the new cookies. */
-function refresh() {
-  refreshing ??= send('POST', `${AUTH}/refresh`)
-    .then((result) => {
-      // A refused refresh ends the session in this browser (the server also deleted the cookies).
-      if (result.status >= 400 && result.status < 500) showSignedOut(result.code)
-      return result
-    })
-    .finally(() => {
-      refreshing = null
-    })
-  return refreshing
-}
-
-/**
- * A call to the app's API. An access token that has expired (the browser drops its cookie at
- * the same moment) gets a 401: refresh once and retry. A failed refresh means the session is
- * over (logged out, revoked, expired, or reuse was detected).
- */
-async function api(method, path, body) {
-  const first = await send(method, path, body)
-  if (first.status !== 401 || first.code === 'ERR_AUTH_STALE') return first
-  // No CSRF cookie means no refresh cookie either (they share a lifetime): nothing to refresh.
-  if (csrfToken() === null) return first
-  const refreshed = await refresh()
-  if (refreshed.status !== 200) return refreshed
-  return send(method, path, body)
 }
 
 async function loadMe() {
@@ -93,10 +71,21 @@ async function loadMe() {
 
 async function login(username) {
   $('signed-out-reason').textContent = ''
-  const result = await send('POST', '/login', { username })
-  if (result.status === 200) await loadMe()
-  else $('signed-out-reason').textContent = `login refused: ${result.code}`
-  return result
+  // The app's own login route (it checks the user, then calls the library's login helper); its
+  // answer, handed to the client, is the session.
+  const response = await logged('/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username }),
+  })
+  const body = await response.json().catch(() => null)
+  if (response.status === 200) {
+    await auth.signedIn(body)
+    await loadMe()
+  } else {
+    $('signed-out-reason').textContent = `login refused: ${body?.code ?? response.status}`
+  }
+  return { status: response.status, code: body?.code ?? null, body }
 }
 
 async function callApi() {
@@ -120,26 +109,25 @@ async function loadSessions() {
     const revoke = document.createElement('button')
     revoke.className = 'small'
     revoke.textContent = 'revoke'
-    revoke.addEventListener('click', () => revokeSession(session.id))
+    revoke.addEventListener('click', () => revokeSession(session.id, session.current))
     item.append(revoke)
     list.append(item)
   }
   return result
 }
 
-async function revokeSession(id) {
+async function revokeSession(id, current) {
   const result = await api('DELETE', `${AUTH}/sessions/${encodeURIComponent(id)}`)
-  await loadSessions()
-  if (result.status === 204 && !csrfToken()) showSignedOut('you revoked this browser’s own session')
+  // This browser's own session: the server cleared its cookies; end it in every tab too.
+  if (result.status === 204 && current) await auth.logout()
+  else await loadSessions()
   return result
 }
 
+/** Logs out (every tab of this browser) or out everywhere (every session of the user). */
 async function logout(all) {
-  // Through api(): with an expired access token, refresh first (the refresh cookie only ever goes
-  // to /auth/refresh, so the logout route knows the session by the access token).
-  const result = await api('POST', all ? `${AUTH}/logout-all` : `${AUTH}/logout`)
-  showSignedOut(all ? 'logged out everywhere' : 'logged out')
-  return result
+  await (all ? auth.logoutAll() : auth.logout())
+  return { signedIn: auth.signedInNow() }
 }
 
 function showSignedIn(me) {
@@ -156,7 +144,7 @@ function showSignedOut(reason) {
   $('signed-out').hidden = false
   $('status').textContent = 'signed out'
   $('status').className = 'pill bad'
-  // Keep the first, telling reason (say ERR_REFRESH_TOKEN_REVOKED) over the "no cookie left" that follows it.
+  // Keep the first, telling reason (say reuse_detected) over the "no cookie left" that follows it.
   const reasonBox = $('signed-out-reason')
   const followUp = /^ERR_(ACCESS|REFRESH)_TOKEN_MISSING$/.test(reason ?? '')
   if (reason && !(followUp && reasonBox.textContent)) reasonBox.textContent = `Signed out: ${reason}`
@@ -178,13 +166,13 @@ $('login-form').addEventListener('submit', (event) => {
   void login($('username').value)
 })
 $('call-api').addEventListener('click', () => void callApi())
-$('refresh').addEventListener('click', () => void refresh().then(() => loadMe()))
+$('refresh').addEventListener('click', () => void auth.refresh().then(() => loadMe()))
 $('load-sessions').addEventListener('click', () => void loadSessions())
 $('logout').addEventListener('click', () => void logout(false))
 $('logout-all').addEventListener('click', () => void logout(true))
 
 // For the end-to-end test (and the curious, from the devtools console).
-window.demo = { refresh, loadMe, login, callApi, loadSessions, revokeSession, logout, send, csrfToken }
+window.demo = { auth, events, requests, refresh: () => auth.refresh(), loadMe, login, callApi, loadSessions, logout, api }
 
 showCookies()
 void loadMe()

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { buildSync } from 'esbuild'
 
 /** One static file of the browser page. */
 export interface PageAsset {
@@ -9,12 +11,30 @@ export interface PageAsset {
 const file = (name: string) => readFileSync(new URL(`../public/${name}`, import.meta.url), 'utf8')
 
 /**
- * The browser page every example serves: plain HTML, one script and one stylesheet, no build
- * step. Path -> asset. Serve each with {@link PAGE_HEADERS} and its `contentType`.
+ * `@auth/client` as one browser module, bundled when the app starts from the package as installed
+ * (its TypeScript source in this workspace): the page stays plain files with no build step.
+ */
+function clientModule(): string {
+  const built = buildSync({
+    entryPoints: [fileURLToPath(import.meta.resolve('@auth/client'))],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  })
+  return built.outputFiles[0]?.text ?? ''
+}
+
+/**
+ * The browser page every example serves: plain HTML, one script on `@auth/client` and one
+ * stylesheet, no build step. Path -> asset. Serve each with {@link PAGE_HEADERS} and its `contentType`.
  */
 export const PAGE_ASSETS: Readonly<Record<string, PageAsset>> = Object.freeze({
   '/': { contentType: 'text/html; charset=utf-8', body: file('index.html') },
   '/app.js': { contentType: 'text/javascript; charset=utf-8', body: file('app.js') },
+  '/auth-client.js': { contentType: 'text/javascript; charset=utf-8', body: clientModule() },
   '/style.css': { contentType: 'text/css; charset=utf-8', body: file('style.css') },
 })
 
