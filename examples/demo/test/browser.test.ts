@@ -10,6 +10,7 @@ import { createMemoryStore } from '@auth/storage-memory'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ADAPTERS, type AdapterName } from '../src/demo.js'
+import { describeManyTabs } from './many-tabs.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const haveChromium = existsSync(CHROMIUM)
@@ -329,4 +330,9 @@ describe.skipIf(!haveChromium)('cookie mode in Chromium', () => {
       expect((await laptop.evaluate(() => (window as DemoWindow).demo.callApi())).status).toBe(200)
     })
   })
+
+  describeManyTabs(
+    () => browser,
+    () => tls,
+  )
 })

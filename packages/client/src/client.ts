@@ -112,6 +112,10 @@ type Answer =
  */
 const flights = new Map<string, Promise<Answer>>()
 
+const NETWORK: RefreshOutcome = { ok: false, code: 'network', retryable: true }
+/** Another tab holds the refresh lock (internal: never returned by `refresh()`). */
+const BUSY: RefreshOutcome = { ok: false, code: 'network', retryable: true }
+
 type Listener = (data: unknown) => void
 
 /** Messages to the other tabs: a BroadcastChannel, else the `storage` event of `localStorage`. */
@@ -192,6 +196,23 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       if (ls !== null) s === null ? ls.removeItem(sessionKey) : ls.setItem(sessionKey, JSON.stringify(s))
     },
   }
+  // Cookie mode: tabs share one cookie jar, which the browser updates when a refresh answer
+  // arrives, before that tab's script knows. A tab refreshing just after would present the new
+  // generation and rotate the family again, and a slow request still carrying the one before would
+  // then be two generations behind: reuse. So one tab at a time refreshes, under a Web Lock taken
+  // only if free: nobody ever waits for the lock, the browser drops it with a tab that closes or
+  // reloads, and a tab that finds it taken lets its still-valid token be (a due refresh) or waits
+  // at most `lease` for the other tab's answer (a needed one), then refreshes anyway.
+  const lockName = `auth-client:${flightKey}`
+  const lease = Math.min(10_000, margin)
+  const locks = transport === 'cookie' ? (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks : null
+  /** The next message from another tab (or nothing after `ms`). */
+  const waiters = new Set<() => void>()
+  const heard = (ms: number) =>
+    new Promise<void>((resolve) => {
+      waiters.add(resolve)
+      setTimeout(resolve, ms)
+    })
   const listeners = new Set<(event: AuthClientEvent) => void>()
   const emit = (event: AuthClientEvent) => {
     for (const listener of listeners) listener(event)
@@ -240,7 +261,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     await storage.set(session)
   }
 
+  let lastReason: SignOutReason = 'logout'
   const signOut = async (reason: SignOutReason, broadcast: boolean) => {
+    lastReason = reason
     const had = session !== null
     epoch++
     session = null
@@ -276,14 +299,22 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return { answer, owner: true }
   }
 
-  const doRefresh = async (): Promise<RefreshOutcome> => {
-    await load()
+  /** The refresh itself (under the lock in cookie mode). */
+  const commit = async (): Promise<RefreshOutcome> => {
+    // Another tab may have refreshed before its message arrived here: shared storage says so, and
+    // its session serves this tab too (its request would have rotated the family once more).
+    const stored = session === null ? null : await storage.get()
+    if (stored !== null && session !== null && stored.dueAt > session.dueAt && now() < stored.dueAt) {
+      session = stored
+      emit({ type: 'refreshed' })
+      return { ok: true }
+    }
     const held = session
     if (held === null) return { ok: false, code: 'not_signed_in' }
     const started = epoch
     const { answer: pending, owner } = post(held)
     const answer = await pending
-    if (!answer.ok) return { ok: false, code: 'network', retryable: true }
+    if (!answer.ok) return NETWORK
     const { status, body } = answer
     const success = status >= 200 && status < 300 && body !== null
     if (epoch !== started) {
@@ -303,14 +334,34 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       await signOut(reason, owner)
       return { ok: false, code: 'signed_out', reason }
     }
-    return { ok: false, code: 'network', retryable: true }
+    return NETWORK
   }
 
-  const refresh = () => {
-    inFlight ??= doRefresh().finally(() => {
+  /** `wait`: needed now (a 401, or asked for), so wait for a refresh another tab is making. */
+  const doRefresh = async (wait: boolean): Promise<RefreshOutcome> => {
+    await load()
+    const before = session
+    if (before === null) return { ok: false, code: 'not_signed_in' }
+    const first = locks
+      ? await locks.request(lockName, { ifAvailable: true }, (lock) => (lock ? commit() : BUSY))
+      : await commit()
+    if (first !== BUSY || !wait) return first
+    await heard(lease)
+    if (session === null) return { ok: false, code: 'signed_out', reason: lastReason }
+    return session !== before ? { ok: true } : commit()
+  }
+
+  const refresh = (wait = true) => {
+    inFlight ??= doRefresh(wait).finally(() => {
       inFlight = null
     })
     return inFlight
+  }
+
+  /** A refresh needed now. When a due one that found another tab refreshing was in flight, ask again. */
+  const needed = async () => {
+    const outcome = await refresh()
+    return outcome === BUSY ? refresh() : outcome
   }
 
   const logoutRequest = async (route: '/logout' | '/logout-all', body?: Record<string, unknown> | null) => {
@@ -342,6 +393,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   }
 
   bc.on((message) => {
+    queueMicrotask(() => {
+      for (const resolve of waiters) resolve()
+      waiters.clear()
+    })
     const data = message as { type?: string; session?: ClientSession; reason?: SignOutReason } | null
     if (data?.type === 'refreshed' && data.session !== undefined) {
       session = data.session
@@ -356,8 +411,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     addEventListener?: (name: string, fn: () => void) => void
     removeEventListener?: (name: string, fn: () => void) => void
   }
+  const due = () => session !== null && now() >= session.dueAt
   const wake = () => {
-    if (session !== null && now() >= session.dueAt) void refresh()
+    if (due()) void refresh(false)
   }
   for (const name of ['visibilitychange', 'online', 'focus']) target.addEventListener?.(name, wake)
 
@@ -366,7 +422,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const request = new Request(input, init)
       if (!allowed.has(new URL(request.url).origin)) return send(input, init)
       await load()
-      if (session !== null && now() >= session.dueAt) await refresh()
+      if (due()) await refresh(false)
       const attempt = () => {
         const headers = new Headers(init.headers ?? request.headers)
         authorized(headers, request.method)
@@ -377,9 +433,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       // error, which means no credential arrived (the browser dropped the expired access cookie).
       const challenge = first.headers.get('www-authenticate') ?? ''
       const stale =
-        /error="invalid_token"/.test(challenge) || (transport === 'cookie' && /^Bearer(?![^]*error=)/i.test(challenge))
+        /error="invalid_token"/.test(challenge) ||
+        (transport === 'cookie' && /^Bearer(?![\s\S]*error=)/i.test(challenge))
       if (first.status !== 401 || !stale || session === null) return first
-      const refreshed = await refresh()
+      const refreshed = await needed()
       if (!refreshed.ok || !replayable(init.body)) return first
       return attempt()
     },
@@ -391,7 +448,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       bc.post({ type: 'refreshed', session })
       emit({ type: 'signed_in' })
     },
-    refresh,
+    refresh: needed,
     async logout() {
       await load()
       await logoutRequest('/logout')
