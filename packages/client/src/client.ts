@@ -345,7 +345,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const first = locks
       ? await locks.request(lockName, { ifAvailable: true }, (lock) => (lock ? commit() : BUSY))
       : await commit()
-    if (first !== BUSY || !wait) return first
+    if (first !== BUSY) return first
+    if (!wait) return first
     await heard(lease)
     if (session === null) return { ok: false, code: 'signed_out', reason: lastReason }
     return session !== before ? { ok: true } : commit()
