@@ -172,7 +172,18 @@ $('logout').addEventListener('click', () => void logout(false))
 $('logout-all').addEventListener('click', () => void logout(true))
 
 // For the end-to-end test (and the curious, from the devtools console).
-window.demo = { auth, events, requests, refresh: () => auth.refresh(), loadMe, login, callApi, loadSessions, logout, api }
+window.demo = {
+  auth,
+  events,
+  requests,
+  refresh: () => auth.refresh(),
+  loadMe,
+  login,
+  callApi,
+  loadSessions,
+  logout,
+  api,
+}
 
 showCookies()
 void loadMe()
