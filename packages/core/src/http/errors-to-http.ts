@@ -72,6 +72,11 @@ export function toHttpError(code: AuthErrorCode): HttpError {
     case 'ERR_REFRESH_TOKEN_REVOKED':
     case 'ERR_REFRESH_TOKEN_REUSED':
       return INVALID_GRANT
+    // RFC 9449 §5 and §8: a refused proof, or a request to retry with the server's DPoP-Nonce.
+    case 'ERR_DPOP_PROOF_INVALID':
+      return { status: 400, error: 'invalid_dpop_proof' }
+    case 'ERR_DPOP_NONCE_REQUIRED':
+      return { status: 400, error: 'use_dpop_nonce' }
     // Unknown, revoked and expired families look the same: existence never leaks.
     case 'ERR_FAMILY_NOT_FOUND':
     case 'ERR_FAMILY_REVOKED':
