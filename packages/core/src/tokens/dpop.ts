@@ -149,9 +149,9 @@ export function normalizeHtu(url: string): string | null {
     return null
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return null
-  const path = parsed.pathname.replace(/%[0-9a-f]{2}/gi, (escape) => {
-    const char = String.fromCharCode(Number.parseInt(escape.slice(1), 16))
-    return /[A-Za-z0-9\-._~]/.test(char) ? char : escape.toUpperCase()
+  const path = parsed.pathname.replace(/%[0-9a-f]{2}/gi, (percent) => {
+    const char = String.fromCharCode(Number.parseInt(percent.slice(1), 16))
+    return /[A-Za-z0-9\-._~]/.test(char) ? char : percent.toUpperCase()
   })
   return `${parsed.protocol}//${parsed.host}${path}`
 }
