@@ -337,6 +337,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return NETWORK
   }
 
+  let backstopping = false
   /** `wait`: needed now (a 401, or asked for), so wait for a refresh another tab is making. */
   const doRefresh = async (wait: boolean): Promise<RefreshOutcome> => {
     await load()
@@ -346,6 +347,20 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       ? await locks.request(lockName, { ifAvailable: true }, (lock) => (lock ? commit() : BUSY))
       : await commit()
     if (first !== BUSY) return first
+    // Wait for the lock in the background, blocking nothing: if its holder goes away without an
+    // answer (a tab closed mid-refresh, whose rotation may have landed), refresh at once, inside
+    // the grace window of that rotation, so its lost successor comes back as a replay.
+    if (!backstopping) {
+      backstopping = true
+      void (locks as LockManager)
+        .request(lockName, async () => {
+          // A holder that answered left its session in shared storage first: commit() adopts it.
+          if (session === before) await commit()
+        })
+        .finally(() => {
+          backstopping = false
+        })
+    }
     if (!wait) return first
     await heard(lease)
     if (session === null) return { ok: false, code: 'signed_out', reason: lastReason }
