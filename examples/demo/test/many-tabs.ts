@@ -399,7 +399,13 @@ export function describeManyTabs(browser: () => Browser, tls: () => TlsFiles): v
       await hold.finished
       // One refresh from the others picks the successor up (their backstop, once the lock is free).
       await expect
-        .poll(() => ofFamily(family, 'rotated') + ofFamily(family, 'replayed'), { timeout: 5_000 })
+        .poll(
+          async () => {
+            await context.clock.runFor(200) // the pages' timers run on the page clock
+            return ofFamily(family, 'rotated') + ofFamily(family, 'replayed')
+          },
+          { timeout: 5_000 },
+        )
         .toBeGreaterThanOrEqual(2)
       await advance(context, ACCESS_TTL)
       const last = await pageDemo(a).api('GET', '/api/me')

@@ -354,7 +354,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       backstopping = true
       void (locks as LockManager)
         .request(lockName, async () => {
-          // A holder that answered left its session in shared storage first: commit() adopts it.
+          // A holder that answered said so to the tabs (and left its session in shared storage)
+          // before it let go: give its message a moment to land, then refresh only if none did.
+          await heard(100)
           if (session === before) await commit()
         })
         .finally(() => {
