@@ -82,6 +82,12 @@ export interface AuthClient {
   signedInNow(): boolean
   /** Listens to `signed_in`, `refreshed` and `signed_out`; returns the unsubscribe. */
   on(listener: (event: AuthClientEvent) => void): () => void
+  /**
+   * Re-checks the due time now and refreshes if it has passed: what the client does by itself on
+   * `visibilitychange`, `online` and `focus`. Outside a browser, call it when the app comes back
+   * (React Native: `AppState` turning `'active'`).
+   */
+  wake(): void
   /** Stops listening to other tabs and the page's lifecycle. */
   close(): void
 }
@@ -478,6 +484,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       await signOut('logout_all', true)
     },
     signedInNow: () => session !== null,
+    wake,
     on(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

@@ -80,6 +80,19 @@ describe('@auth/client, bearer transport, against a real server', () => {
     expect(count('rotated')).toBe(1)
   })
 
+  it('wake() (React Native: AppState active) refreshes once the due time has passed, and not before', async () => {
+    const { client } = await loggedIn()
+    client.wake()
+    clock.advance(MINUTE)
+    client.wake()
+    expect(count('rotated')).toBe(0)
+    clock.advance(4 * MINUTE)
+    client.wake()
+    client.wake()
+    await expect.poll(() => count('rotated')).toBe(1)
+    expect(client.signedInNow()).toBe(true)
+  })
+
   it('on a 401 for an expired token it refreshes once and retries once, even when the client clock lags', async () => {
     let lag = 0
     const { client } = await loggedIn({ now: () => clock.now() - lag })
