@@ -13,7 +13,7 @@ import { tokenPair } from './pair.js'
 import { inspect, refresh } from './refresh.js'
 import { evictBeyondCap, liveFamilies, revokeAllOf } from './subject.js'
 import { toSummary } from './summary.js'
-import type { Engine, EngineOptions, FamilySummary, TokenPair, VerifyAccessOptions } from './types.js'
+import type { DpopMode, Engine, EngineOptions, FamilySummary, TokenPair, VerifyAccessOptions } from './types.js'
 
 const REASONS: ReadonlySet<unknown> = new Set(REVOCATION_REASONS)
 
@@ -55,6 +55,7 @@ export function createEngine(options: EngineOptions): Engine {
     policy: ctx.policy,
     policies,
     clock: ctx.clock,
+    dpop: ctx.dpop,
 
     async issue(subject, issueOptions = {}) {
       checkSubject(subject)
@@ -73,6 +74,13 @@ export function createEngine(options: EngineOptions): Engine {
       }
       const named = policyName ?? null
       const policy = ctx.policyOf({ policy: named })
+      const jkt = dpopJkt(issueOptions.dpop, ctx.dpop, 'issue')
+      if (ctx.dpop === 'required' && jkt === undefined) {
+        throw new AuthError(
+          'ERR_CONFIG_INVALID',
+          "issue: dpop is 'required', so every login needs a verified DPoP proof (the http layer's login helper checks it and answers 400 without one)",
+        )
+      }
       return issue(
         ctx,
         subject,
@@ -81,6 +89,7 @@ export function createEngine(options: EngineOptions): Engine {
         clientId ?? null,
         named,
         shorterAccessTtl(policy, issueOptions.accessTtl, 'issue'),
+        jkt ?? null,
       )
     },
 
@@ -96,6 +105,7 @@ export function createEngine(options: EngineOptions): Engine {
         meta,
         claims,
         clientId: refreshOptions.clientId,
+        dpopJkt: dpopJkt(refreshOptions.dpop, ctx.dpop, 'refresh'),
         // Checked against the longest policy here; the family's own policy caps it when signing.
         accessTtl: shorterAccessTtl(ctx.policy, refreshOptions.accessTtl, 'refresh', ctx.policies),
       })
@@ -211,6 +221,7 @@ async function issue(
   clientId: string | null,
   policyName: string | null,
   accessTtl: number | undefined,
+  jkt: string | null,
 ): Promise<TokenPair> {
   const policy = ctx.policyOf({ policy: policyName })
   for (let attempt = 0; attempt <= ctx.maxRetries; attempt++) {
@@ -224,6 +235,7 @@ async function issue(
       clientId,
       policy,
       policyName,
+      jkt,
       ...(meta === undefined ? {} : { meta }),
     })
     const pair = await tokenPair(ctx, family, 0, now, NO_CLAIMS, accessTtl)
@@ -236,6 +248,21 @@ async function issue(
     }
   }
   throw new AuthError('ERR_STORAGE_CONFLICT', 'issue: every generated family id already existed; is random broken?')
+}
+
+/** The thumbprint of a verified proof given to `issue` or `refresh`; misuse throws. */
+function dpopJkt(dpop: { readonly jkt: string } | undefined, mode: DpopMode, where: string): string | undefined {
+  if (dpop === undefined) return undefined
+  if (mode === 'off') {
+    throw new AuthError('ERR_CONFIG_INVALID', `${where}: a DPoP proof was given, but the engine's dpop is 'off'`)
+  }
+  if (typeof dpop?.jkt !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(dpop.jkt)) {
+    throw new AuthError(
+      'ERR_CONFIG_INVALID',
+      `${where}: dpop.jkt must be a SHA-256 JWK thumbprint (43 base64url characters)`,
+    )
+  }
+  return dpop.jkt
 }
 
 function checkReason(reason: unknown): asserts reason is RevocationReason {

@@ -13,7 +13,7 @@ import { DEFAULT_MAX_CLAIMS_BYTES } from './claims.js'
 import { guardStore } from './guarded-store.js'
 import type { PairContext } from './pair.js'
 import { storeAlignedClock } from './store-clock.js'
-import type { EngineOptions } from './types.js'
+import type { DpopMode, EngineOptions } from './types.js'
 
 const DEFAULT_MAX_RETRIES = 16
 
@@ -39,6 +39,7 @@ const ENGINE_OPTIONS = [
   'maxClaimsBytes',
   'claims',
   'revocations',
+  'dpop',
 ] as const satisfies readonly (keyof EngineOptions)[]
 // Every key of EngineOptions is listed (a compile error otherwise).
 const _everyEngineOption: Exclude<keyof EngineOptions, (typeof ENGINE_OPTIONS)[number]> extends never ? true : never =
@@ -73,6 +74,8 @@ export interface EngineContext extends PairContext {
   readonly maxClaimsBytes: number
   /** `EngineOptions.defaultClientId`, resolved (default: the issuer). */
   readonly defaultClientId: string
+  /** `EngineOptions.dpop`, resolved. */
+  readonly dpop: DpopMode
   /** `EngineOptions.revocations`: the set `verifyAccess` checks (opt-in). */
   readonly revocations: RevokedFamilies | undefined
   /** `EngineOptions.policies`, resolved. */
@@ -113,6 +116,8 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
   if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) bad('maxRetries must be a non-negative integer')
   const defaultClientId = options.defaultClientId ?? issuer
   if (!isClientId(defaultClientId)) bad('defaultClientId must be 1 to 255 characters')
+  const dpop = options.dpop ?? 'off'
+  if (dpop !== 'off' && dpop !== 'allowed' && dpop !== 'required') bad("dpop must be 'off', 'allowed' or 'required'")
   const maxClaimsBytes = options.maxClaimsBytes ?? DEFAULT_MAX_CLAIMS_BYTES
   if (!Number.isSafeInteger(maxClaimsBytes) || maxClaimsBytes < 2) bad('maxClaimsBytes must be a positive integer')
   const cache = options.accessTokenCache
@@ -173,6 +178,7 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
     maxRetries,
     maxClaimsBytes,
     defaultClientId,
+    dpop,
     policy,
     policies,
     clientPolicies,

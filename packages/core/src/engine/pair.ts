@@ -87,6 +87,7 @@ export async function accessTokenFor(
     sid: family.id,
     auth_time: Math.floor(family.authTime / 1000),
     client_id: family.clientId ?? ctx.defaultClientId,
+    ...(family.jkt === null ? {} : { cnf: { jkt: family.jkt } }),
   }
   return { token: await ctx.codec.sign(claims), expiresAt: exp * 1000 }
 }
@@ -105,7 +106,7 @@ export async function tokenPair(
     refreshTokenFor(ctx, family, generation, now),
   ])
   return {
-    tokenType: 'Bearer',
+    tokenType: family.jkt === null ? 'Bearer' : 'DPoP',
     accessToken: access.token,
     accessTokenExpiresAt: access.expiresAt,
     refreshToken,

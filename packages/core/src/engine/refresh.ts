@@ -27,6 +27,8 @@ export interface RefreshRequest {
   readonly clientId?: string | undefined
   /** A shorter access-token lifetime for this refresh (milliseconds, checked). */
   readonly accessTtl?: number | undefined
+  /** The thumbprint of this request's verified DPoP proof, if it had one. */
+  readonly dpopJkt?: string | undefined
 }
 
 /**
@@ -37,6 +39,12 @@ export async function refresh(ctx: EngineContext, token: unknown, request: Refre
   const auth = await authenticateRefreshToken(ctx, token)
   if (!auth.ok) return auth
   if (otherClient(auth.family, request.clientId)) return NOT_THIS_CLIENT()
+  // A DPoP-bound family refreshes only with a proof: without one, nothing happens (the token is
+  // useless alone, and its holder must not be able to log the user out). Another key's proof is
+  // decided with the family's state in planRefresh: a thief's reuse.
+  if (auth.family.jkt !== null && request.dpopJkt === undefined) {
+    return failure('ERR_DPOP_PROOF_INVALID', 'this session is bound to a DPoP key: send a DPoP proof signed by it')
+  }
   if (auth.retiredKey) {
     // Only reuse detection: a retired key never rotates or replays.
     const reuse = await staleOutsideWindow(ctx, auth)
@@ -134,6 +142,9 @@ function planRefresh(
 ): Plan<RefreshResult> {
   const now = ctx.clock.now()
   const base = { at: now, familyId: family.id, subject: family.subject }
+  if (family.jkt !== null && request.dpopJkt !== undefined && request.dpopJkt !== family.jkt) {
+    return stolenKeyPlan(ctx, family, generation, now)
+  }
   const decision = decide(family, { type: 'refresh', generation, now, binding: request.binding }, ctx.policyOf(family))
   switch (decision.type) {
     case 'rotated': {
@@ -221,5 +232,36 @@ function planRefresh(
       const _never: never = decision
       return _never
     }
+  }
+}
+
+/**
+ * A DPoP-bound family's token with a valid proof by another key: whoever holds it stole the
+ * token, not the key. Reuse: the family is revoked with the alarm, whatever generation was shown.
+ */
+function stolenKeyPlan(ctx: EngineContext, family: FamilyRecord, generation: number, now: number): Plan<RefreshResult> {
+  const decision = decide(family, { type: 'revoke', reason: 'reuse_detected', now }, ctx.policyOf(family))
+  const refused = {
+    ...failure(
+      'ERR_REFRESH_TOKEN_REUSED',
+      'this refresh token is bound to another DPoP key; the session has been ended',
+    ),
+    familyId: family.id,
+    revocationReason: 'reuse_detected' as const,
+  }
+  if (decision.type !== 'revoked') return { finish: () => refused } // already ended
+  return {
+    write: decision.next,
+    after() {
+      const base = { at: now, familyId: family.id, subject: family.subject }
+      ctx.emit({
+        ...base,
+        type: 'reuse_detected',
+        presentedGeneration: generation,
+        currentGeneration: family.generation,
+      })
+      ctx.emit({ ...base, type: 'revoked', reason: 'reuse_detected' })
+      return refused
+    },
   }
 }

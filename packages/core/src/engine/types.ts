@@ -11,7 +11,8 @@ import type { FamilyStore } from './store.js'
 
 /** What `issue` and a successful `refresh` hand out. Times are epoch milliseconds. */
 export interface TokenPair {
-  readonly tokenType: 'Bearer'
+  /** `'DPoP'` for a DPoP-bound family (its access tokens carry `cnf.jkt`), else `'Bearer'`. */
+  readonly tokenType: 'Bearer' | 'DPoP'
   readonly accessToken: string
   readonly accessTokenExpiresAt: number
   readonly refreshToken: string
@@ -99,7 +100,16 @@ export interface IssueOptions {
    * `clientPolicies` entry of `clientId`, else the default policy.
    */
   readonly policy?: string
+  /**
+   * A verified DPoP proof of the login request (`verifyDpopProof`; the http layer checks it):
+   * the family is bound to its key's thumbprint, its refreshes need proofs by that key, and its
+   * access tokens carry `cnf.jkt`. Needs the engine's `dpop` to be `'allowed'` or `'required'`.
+   */
+  readonly dpop?: { readonly jkt: string }
 }
+
+/** Whether the engine binds families to DPoP keys (`EngineOptions.dpop`). */
+export type DpopMode = 'off' | 'allowed' | 'required'
 
 /** Options of `engine.refresh`. */
 export interface RefreshOptions {
@@ -116,6 +126,13 @@ export interface RefreshOptions {
   readonly clientId?: string
   /** The new access token's lifetime, shorter than the policy's `accessTtl` (never longer: refused). */
   readonly accessTtl?: Duration
+  /**
+   * The verified DPoP proof of this request, if it had one. A DPoP-bound family without one is
+   * refused (`ERR_DPOP_PROOF_INVALID`) and nothing is revoked (anyone holding the useless token
+   * could otherwise log the user out); one by another key is a thief's reuse: refused
+   * (`ERR_REFRESH_TOKEN_REUSED`) and the family is revoked.
+   */
+  readonly dpop?: { readonly jkt: string }
 }
 
 /** Options of `engine.inspectRefreshToken`. */
@@ -136,6 +153,8 @@ export interface Engine {
   readonly policies: Readonly<Record<string, LifetimePolicy>>
   /** The engine's source of time (`EngineOptions.clock`): the http layer and tests read time from it. */
   readonly clock: Clock
+  /** `EngineOptions.dpop`, resolved: the http layer reads and checks proofs unless `'off'`. */
+  readonly dpop: DpopMode
   /** Starts a family for `subject` (after the app checked their credentials) and returns generation 0. */
   issue(subject: string, options?: IssueOptions): Promise<TokenPair>
   /** Presents a refresh token: rotation, grace replay, or a typed refusal (reuse revokes the family). */
@@ -250,6 +269,12 @@ export interface EngineOptions {
   readonly defaultClientId?: string
   /** The largest login claims a family keeps, in bytes of UTF-8 JSON. Default 2048 (an access cookie stays under the 4,096 bytes browsers keep). */
   readonly maxClaimsBytes?: number
+  /**
+   * DPoP (RFC 9449): `'off'` (default) binds nothing; `'allowed'` binds a family whose login came
+   * with a proof and keeps working for bearer clients; `'required'` refuses a login without one.
+   * A bound family's refreshes need proofs by its key; its access tokens carry `cnf.jkt`.
+   */
+  readonly dpop?: DpopMode
   /**
    * Claims re-read for every access token the engine signs (at login and at each refresh),
    * computed from the family: for claims that may change during a session (a role revoked

@@ -72,6 +72,7 @@ export type RefreshErrorCode =
   | 'ERR_REFRESH_TOKEN_REVOKED'
   | 'ERR_REFRESH_TOKEN_REUSED'
   | 'ERR_REFRESH_BINDING_MISSING'
+  | 'ERR_DPOP_PROOF_INVALID'
 
 /** An expected failure, returned (not thrown) by the engine and the http layer. */
 export interface Failure<C extends AuthErrorCode = AuthErrorCode> {

@@ -13,6 +13,9 @@ const RFC_ERRORS = new Set([
   'temporarily_unavailable',
   'invalid_token',
   'insufficient_user_authentication',
+  // RFC 9449 §5 and §8
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
 ])
 
 describe('toHttpError', () => {

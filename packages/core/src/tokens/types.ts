@@ -37,6 +37,8 @@ export type AccessClaims<T extends object = Record<string, unknown>> = T & {
    * Every token this version signs has it (tokens from before it may not).
    */
   readonly client_id?: string
+  /** RFC 9449 §6: the DPoP key a token of a DPoP-bound family is bound to (its thumbprint). */
+  readonly cnf?: { readonly jkt: string }
 }
 
 /** Outcome of `engine.verifyAccess`. */

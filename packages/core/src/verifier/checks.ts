@@ -8,6 +8,12 @@ import type { VerifyAccessResult } from '../tokens/types.js'
 export interface VerifyAccessOptions {
   /** Freshness: refuse with `ERR_AUTH_STALE` if `auth_time` is older than this. */
   readonly maxAuthAge?: Duration
+  /**
+   * The thumbprint of the DPoP proof that came with the token, already verified against it
+   * (`ath`). A token bound to a key (`cnf.jkt`) is refused without a proof by that key: stolen
+   * alone, it is worth nothing (RFC 9449 §7.1).
+   */
+  readonly dpopJkt?: string
 }
 
 /**
@@ -22,6 +28,13 @@ export function afterVerify<T extends object>(
   options: VerifyAccessOptions | undefined,
 ): VerifyAccessResult<T> {
   if (!result.ok) return result
+  const cnf = result.claims.cnf
+  if (cnf !== undefined && (typeof cnf?.jkt !== 'string' || cnf.jkt !== options?.dpopJkt)) {
+    return failure(
+      'ERR_ACCESS_TOKEN_INVALID',
+      'this access token is bound to a DPoP key: present it with a DPoP proof by that key',
+    )
+  }
   if (revocations !== undefined) {
     const revocation = revocations.check(result.claims.sid, now)
     if (revocation === 'revoked') return failure('ERR_ACCESS_TOKEN_REVOKED', 'the session has ended; log in again')
