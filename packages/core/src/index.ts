@@ -9,6 +9,7 @@ export {
   type CompareAndSetResult,
   type CreateResult,
   createEngine,
+  type DpopMode,
   type Engine,
   type EngineOptions,
   type FamilyOpResult,

@@ -2,6 +2,7 @@ export { withStorageDeadline } from './deadline.js'
 export { createEngine } from './engine.js'
 export type { CompareAndSetResult, CreateResult, FamilyStore, PageRequest, SubjectPage } from './store.js'
 export type {
+  DpopMode,
   Engine,
   EngineOptions,
   FamilyOpResult,

@@ -179,6 +179,15 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
   const transport = options.transport ?? 'bearer'
   if (transport !== 'bearer' && transport !== 'cookie') bad("transport must be 'bearer' or 'cookie'")
 
+  // DPoP is in the engine (and verifyDpopProof) but the routes, the login helper and the guards
+  // do not read proofs yet: an engine that binds families would hand out tokens no route could
+  // refresh, so the http layer refuses it rather than half-work.
+  const dpop = (engine as { dpop?: unknown } | undefined)?.dpop
+  if (dpop !== undefined && dpop !== 'off') {
+    bad(
+      `engine.dpop '${String(dpop)}': the http layer does not read DPoP proofs yet; keep dpop 'off' here (DPoP-bound families can only be refreshed through engine.refresh({ dpop }) for now)`,
+    )
+  }
   const locations = options.tokenLocations ?? (transport === 'cookie' ? ['cookie'] : ['header'])
   if (!Array.isArray(locations) || locations.length === 0 || locations.some((l) => !TOKEN_LOCATIONS.includes(l))) {
     bad(`tokenLocations must be a non-empty list of ${TOKEN_LOCATIONS.join(', ')}`)

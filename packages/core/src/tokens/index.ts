@@ -9,6 +9,15 @@ export {
   MAX_ACCESS_TOKEN_LENGTH,
 } from './access-token/index.js'
 export {
+  DPOP_ALGORITHMS,
+  type DpopProof,
+  type DpopProofErrorCode,
+  type DpopProofOptions,
+  type DpopProofRequest,
+  type DpopProofResult,
+  verifyDpopProof,
+} from './dpop.js'
+export {
   encodeRefreshToken,
   generateFamilyId,
   generateNonce,
