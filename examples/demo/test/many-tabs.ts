@@ -201,11 +201,24 @@ export function describeManyTabs(browser: () => Browser, tls: () => TlsFiles): v
     const ofFamily = (family: string, type: AuthEvent['type']) =>
       h.events.filter((e) => e.familyId === family && e.type === type).length
 
-    return { h, holdNext, tabs, signIn, advance, ofFamily }
+    /** Three signed-in tabs, the clocks at the refresh time, and tab `held`'s refresh waiting at the server. */
+    async function oneRefreshHeld(username: string, held: 0 | 1 | 2) {
+      const { context, pages } = await tabs(3)
+      const family = await signIn(pages, username)
+      const hold = holdNext('before')
+      await advance(context, ACCESS_TTL - MARGIN + SECOND)
+      const pending = pageDemo(pages[held] as Page)
+        .api('GET', '/api/me')
+        .catch(() => 'gone' as const)
+      await hold.reached
+      return { context, pages: pages as [Page, Page, Page], family, hold, pending }
+    }
+
+    return { h, holdNext, tabs, signIn, advance, ofFamily, oneRefreshHeld }
   }
 
   describe('@auth/client on the fastify example: many tabs, page clock', () => {
-    const { h, holdNext, tabs, signIn, advance, ofFamily } = harness('fastify')
+    const { h, holdNext, tabs, signIn, advance, ofFamily, oneRefreshHeld } = harness('fastify')
 
     it('3 tabs through 10 access lifetimes (30 s steps): no sign-out, no 401 reaches the app, rotations ≤ lifetimes + tabs', async () => {
       const { context, pages } = await tabs(3)
@@ -240,16 +253,9 @@ export function describeManyTabs(browser: () => Browser, tls: () => TlsFiles): v
     })
 
     it('a tab reloaded while its refresh is held at the server: no other tab stalls, it recovers on its next load', async () => {
-      const { context, pages } = await tabs(3)
-      const [a, b, c] = pages as [Page, Page, Page]
-      const family = await signIn(pages, 'reload')
-      const hold = holdNext('before')
-      await advance(context, ACCESS_TTL - MARGIN + SECOND)
       // Tab A's refresh reaches the server and waits there.
-      const stuck = pageDemo(a)
-        .api('GET', '/api/me')
-        .catch(() => 'page gone')
-      await hold.reached
+      const { pages, family, hold, pending: stuck } = await oneRefreshHeld('reload', 0)
+      const [a, b, c] = pages
       // The other tabs do not wait for it: each refreshes (or is told) and gets its answer.
       const others = await within(
         10_000,
@@ -260,7 +266,7 @@ export function describeManyTabs(browser: () => Browser, tls: () => TlsFiles): v
       await a.reload()
       hold.release()
       await hold.finished
-      expect(await stuck).toBe('page gone')
+      expect(await stuck).toBe('gone')
       await statusText(a, 'signed in as reload')
       expect((await pageDemo(a).api('POST', '/api/hello')).status).toBe(200)
       expect(ofFamily(family, 'reuse_detected')).toBe(0)
@@ -376,17 +382,10 @@ export function describeManyTabs(browser: () => Browser, tls: () => TlsFiles): v
     })
 
     it('a tab closed mid-refresh: the others carry on within one request timeout', async () => {
-      const { context, pages } = await tabs(3)
-      const [a, b, c] = pages as [Page, Page, Page]
-      const family = await signIn(pages, 'closer')
-      const hold = holdNext('before')
-      await advance(context, ACCESS_TTL - MARGIN + SECOND)
-      const gone = pageDemo(c)
-        .api('GET', '/api/me')
-        .catch(() => 'closed')
-      await hold.reached
+      const { context, pages, family, hold, pending: gone } = await oneRefreshHeld('closer', 2)
+      const [a, b, c] = pages
       await c.close()
-      expect(await gone).toBe('closed')
+      expect(await gone).toBe('gone')
       const others = await within(
         10_000,
         Promise.all([pageDemo(a).api('GET', '/api/me'), pageDemo(b).api('POST', '/api/hello')]),

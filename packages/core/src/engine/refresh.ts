@@ -1,4 +1,4 @@
-import { failure } from '../errors/index.js'
+import { AuthError, failure } from '../errors/index.js'
 import { decide } from '../machine/decide.js'
 import { expiryAt, inGraceWindow } from '../machine/lifetime.js'
 import type { FamilyMeta, FamilyRecord } from '../machine/types.js'
@@ -142,7 +142,13 @@ function planRefresh(
 ): Plan<RefreshResult> {
   const now = ctx.clock.now()
   const base = { at: now, familyId: family.id, subject: family.subject }
-  if (family.jkt !== null && request.dpopJkt !== undefined && request.dpopJkt !== family.jkt) {
+  // (A revoked family goes on to `decide`, which answers as it always does.)
+  if (
+    family.status === 'active' &&
+    family.jkt !== null &&
+    request.dpopJkt !== undefined &&
+    request.dpopJkt !== family.jkt
+  ) {
     return stolenKeyPlan(ctx, family, generation, now)
   }
   const decision = decide(family, { type: 'refresh', generation, now, binding: request.binding }, ctx.policyOf(family))
@@ -176,26 +182,14 @@ function planRefresh(
         },
       }
     case 'reuse_detected':
-      return {
-        write: decision.next,
-        after() {
-          ctx.emit({
-            ...base,
-            type: 'reuse_detected',
-            presentedGeneration: generation,
-            currentGeneration: family.generation,
-          })
-          ctx.emit({ ...base, type: 'revoked', reason: 'reuse_detected' })
-          return {
-            ...failure(
-              'ERR_REFRESH_TOKEN_REUSED',
-              'this refresh token was already used; the session has been ended on every device',
-            ),
-            familyId: family.id,
-            revocationReason: 'reuse_detected',
-          }
-        },
-      }
+      return reusePlan(
+        ctx,
+        family,
+        decision.next,
+        generation,
+        now,
+        'this refresh token was already used; the session has been ended on every device',
+      )
     case 'expired':
       return {
         write: decision.next,
@@ -241,17 +235,24 @@ function planRefresh(
  */
 function stolenKeyPlan(ctx: EngineContext, family: FamilyRecord, generation: number, now: number): Plan<RefreshResult> {
   const decision = decide(family, { type: 'revoke', reason: 'reuse_detected', now }, ctx.policyOf(family))
-  const refused = {
-    ...failure(
-      'ERR_REFRESH_TOKEN_REUSED',
-      'this refresh token is bound to another DPoP key; the session has been ended',
-    ),
-    familyId: family.id,
-    revocationReason: 'reuse_detected' as const,
-  }
-  if (decision.type !== 'revoked') return { finish: () => refused } // already ended
+  const message = 'this refresh token is bound to another DPoP key; the session has been ended'
+  // An active family always takes a revoke (rule 2); anything else is a bug.
+  if (decision.type !== 'revoked')
+    throw new AuthError('ERR_STORAGE_CORRUPT', 'a revoke of an active family was refused')
+  return reusePlan(ctx, family, decision.next, generation, now, message)
+}
+
+/** Reuse: write the revoked record, then raise `reuse_detected` and `revoked`, and refuse. */
+function reusePlan(
+  ctx: EngineContext,
+  family: FamilyRecord,
+  next: FamilyRecord,
+  generation: number,
+  now: number,
+  message: string,
+): Plan<RefreshResult> {
   return {
-    write: decision.next,
+    write: next,
     after() {
       const base = { at: now, familyId: family.id, subject: family.subject }
       ctx.emit({
@@ -261,7 +262,11 @@ function stolenKeyPlan(ctx: EngineContext, family: FamilyRecord, generation: num
         currentGeneration: family.generation,
       })
       ctx.emit({ ...base, type: 'revoked', reason: 'reuse_detected' })
-      return refused
+      return {
+        ...failure('ERR_REFRESH_TOKEN_REUSED', message),
+        familyId: family.id,
+        revocationReason: 'reuse_detected',
+      }
     },
   }
 }
