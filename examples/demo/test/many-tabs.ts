@@ -187,6 +187,8 @@ export function describeManyTabs(browser: () => Browser, tls: () => TlsFiles): v
         await page.goto(`${h.app?.url}/`)
         await statusText(page, `signed in as ${username}`)
       }
+      // The page lists the sessions once signed in: let that request land before the test counts any.
+      for (const page of pages) await page.waitForSelector('#sessions li')
       const family = h.events.findLast((e) => e.type === 'issued' && e.subject === username)?.familyId
       expect(family).toBeDefined()
       return family as string
