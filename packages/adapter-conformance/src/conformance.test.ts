@@ -6,7 +6,7 @@ import { fastifyAdapter } from './apps/fastify.js'
 import { honoAdapter } from './apps/hono.js'
 import type { SendOptions } from './client.js'
 import type { AdapterUnderTest } from './harness.js'
-import { runOAuthClient } from './oauth-client.js'
+import { runOAuthClient, runOAuthDpopClient } from './oauth-client.js'
 import { SCENARIOS } from './scenarios.js'
 import { type Client, PREFIX, type SuiteContext, startSuite } from './suite.js'
 
@@ -110,5 +110,10 @@ describe.each(ADAPTERS)('$name over a real socket', (adapter) => {
 
   it('oauth4webapi runs refresh-token grants and a revocation unchanged', async () => {
     await runOAuthClient(await start('bearer'))
+  })
+
+  it("oauth4webapi's DPoP refreshes and calls a guarded route unchanged; a bound token without its key is refused", async () => {
+    running = await startSuite(adapter, 'bearer', {}, { dpop: 'allowed' })
+    await runOAuthDpopClient(running)
   })
 })

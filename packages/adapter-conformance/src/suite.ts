@@ -1,4 +1,4 @@
-import { type AuthEvent, createEngine, type Engine } from '@auth/core'
+import { type AuthEvent, createEngine, type Engine, type EngineOptions } from '@auth/core'
 import { type AuthHttp, type AuthHttpOptions, CSRF_HEADER, createAuthHttp, type Transport } from '@auth/core/http'
 import { createManualClock, type ManualClock } from '@auth/core/testing'
 import { createMemoryStore } from '@auth/storage-memory'
@@ -61,6 +61,7 @@ export async function startSuite(
   adapter: AdapterUnderTest,
   transport: Transport,
   httpOptions: Partial<AuthHttpOptions> = {},
+  engineOptions: Pick<EngineOptions, 'dpop'> = {},
 ): Promise<SuiteContext> {
   const clock = createManualClock()
   const events: AuthEvent[] = []
@@ -72,6 +73,7 @@ export async function startSuite(
     clock,
     policy: POLICY,
     onEvent: (event) => events.push(event),
+    ...engineOptions,
   })
   const http = createAuthHttp({
     engine,

@@ -119,14 +119,3 @@ describe('engine dpop: the mode', () => {
     expect(() => createTestEngine({ dpop: 'yes' as never })).toThrow(/dpop must be/)
   })
 })
-
-describe('engine dpop and the http layer', () => {
-  it('the http layer refuses an engine that binds families, until its routes read proofs', async () => {
-    const { createAuthHttp } = await import('../http/index.js')
-    for (const dpop of ['allowed', 'required'] as const) {
-      const { engine } = createTestEngine({ dpop })
-      expect(() => createAuthHttp({ engine })).toThrow(/does not read DPoP proofs yet/)
-    }
-    expect(() => createAuthHttp({ engine: createTestEngine().engine })).not.toThrow()
-  })
-})

@@ -5,7 +5,8 @@ import type { AccessClaims } from '../tokens/types.js'
 import { type Body, peekParsedBody } from './body.js'
 import { type RequestCookies, readCookies } from './cookies.js'
 import { CSRF_HEADER, csrfMatches, isUnsafeMethod } from './csrf.js'
-import { extractAccessToken } from './extract.js'
+import { dpopChallenge, type HttpDpop, requestProof } from './dpop.js'
+import { extractAccessToken, isTokenSyntax } from './extract.js'
 import type { HttpContext } from './options.js'
 import { failureResponse, thrownResponse } from './response.js'
 import {
@@ -96,10 +97,15 @@ export async function authenticateRequest<T extends object, U = unknown>(
 ): Promise<GuardResult<T, U>> {
   const guard = options === undefined ? defaultGuard(ctx) : isPrepared(options) ? options : prepareGuard(ctx, options)
   const { locations, maxAuthAgeSeconds, optional } = guard
+  const authorization = request.headers.get('authorization')
+  const dpop = ctx.dpop
+  if (dpop !== null && authorization != null && DPOP_SCHEME.test(authorization)) {
+    return authenticateDpop<T, U>(ctx, dpop, request, authorization, maxAuthAgeSeconds, loadUser)
+  }
   const cookies = locations.includes('cookie') ? readCookies(request.headers.get('cookie')) : EMPTY_COOKIES
   const found = extractAccessToken(
     {
-      authorization: request.headers.get('authorization'),
+      authorization,
       cookies,
       cookieName: ctx.cookies.access.name,
       body: body ?? (locations.includes('body') ? peekParsedBody(request) : null),
@@ -131,14 +137,7 @@ export async function authenticateRequest<T extends object, U = unknown>(
       const csrf = await checkCsrfFamily(ctx, request, cookies, verified.claims.sid)
       if (csrf) return csrf
     }
-    const claims = verified.claims as AccessClaims<T>
-    if (!loadUser || ctx.loadUser === undefined) return { ok: true, claims, user: null }
-    // The app's user, once per request; a throw is an outage, never a 401.
-    const user: unknown = await ctx.loadUser(claims)
-    if (user === null || user === undefined) {
-      return fail(ctx, 'ERR_USER_NOT_FOUND', 'the access token is valid but its user no longer exists')
-    }
-    return { ok: true, claims, user: user as U }
+    return withUser<T, U>(ctx, verified.claims as AccessClaims<T>, loadUser)
   }
   const maxAge = verified.code === 'ERR_AUTH_STALE' ? maxAuthAgeSeconds : undefined
   return {
@@ -152,6 +151,75 @@ const EMPTY_COOKIES: RequestCookies = readCookies(null)
 
 /** An optional guard's answer to a request without a token. */
 const ANONYMOUS = Object.freeze({ ok: true as const, claims: null, user: null })
+
+/** `Authorization: DPoP <token>` (the scheme is case-insensitive, RFC 9110 §11.1). */
+const DPOP_SCHEME = /^dpop +/i
+
+/** The app's user for verified claims, when the guard loads one; a throw is an outage, never a 401. */
+async function withUser<T extends object, U>(
+  ctx: HttpContext,
+  claims: AccessClaims<T>,
+  loadUser: boolean,
+): Promise<GuardResult<T, U>> {
+  if (!loadUser || ctx.loadUser === undefined) return { ok: true, claims, user: null }
+  const user: unknown = await ctx.loadUser(claims)
+  if (user === null || user === undefined) {
+    return fail(ctx, 'ERR_USER_NOT_FOUND', 'the access token is valid but its user no longer exists')
+  }
+  return { ok: true, claims, user: user as U }
+}
+
+/**
+ * A DPoP request (RFC 9449 §7): the token from `Authorization: DPoP`, a proof by its key over
+ * this method and URL with the token's `ath`, and a token bound to that key (`cnf.jkt`). A bearer
+ * token presented this way, or a bound one presented as Bearer (refused by `verifyAccess`), fails.
+ */
+async function authenticateDpop<T extends object, U>(
+  ctx: HttpContext,
+  dpop: HttpDpop,
+  request: AuthRequest,
+  authorization: string,
+  maxAuthAgeSeconds: number | undefined,
+  loadUser: boolean,
+): Promise<GuardResult<T, U>> {
+  const token = authorization.replace(DPOP_SCHEME, '').trim()
+  if (!isTokenSyntax(token)) {
+    const message = 'the access token in the DPoP authorization header is malformed'
+    return {
+      ok: false,
+      code: 'ERR_ACCESS_TOKEN_MALFORMED',
+      response: dpopChallenge('invalid_token', 'ERR_ACCESS_TOKEN_MALFORMED', message),
+    }
+  }
+  const proof = await requestProof(dpop, request, ctx.clock.now(), token)
+  if (!proof.ok || proof.jkt === undefined) {
+    const code = proof.ok ? 'ERR_DPOP_PROOF_INVALID' : proof.code
+    const message = proof.ok ? 'DPoP proof: missing (a DPoP token needs its DPoP header)' : proof.message
+    return { ok: false, code, response: dpopChallenge('invalid_dpop_proof', code, message) }
+  }
+  let verified: Awaited<ReturnType<typeof ctx.verifyAccess<T>>>
+  try {
+    verified = await ctx.verifyAccess<T>(token, {
+      dpopJkt: proof.jkt,
+      ...(maxAuthAgeSeconds === undefined ? {} : { maxAuthAge: maxAuthAgeSeconds }),
+    })
+  } catch (error) {
+    if (isAuthError(error)) return { ok: false, code: error.code, response: thrownResponse(error, ctx.realm) }
+    throw error
+  }
+  if (verified.ok && verified.claims.cnf === undefined) {
+    const message = 'this access token is not bound to a DPoP key: present it as Bearer'
+    return {
+      ok: false,
+      code: 'ERR_ACCESS_TOKEN_INVALID',
+      response: dpopChallenge('invalid_token', 'ERR_ACCESS_TOKEN_INVALID', message),
+    }
+  }
+  if (!verified.ok) {
+    return { ok: false, code: verified.code, response: dpopChallenge('invalid_token', verified.code, verified.message) }
+  }
+  return withUser<T, U>(ctx, verified.claims as AccessClaims<T>, loadUser)
+}
 
 function fail(ctx: HttpContext, code: AuthErrorCode, message: string) {
   return { ok: false as const, code, response: failureResponse(code, message, { realm: ctx.realm }) }

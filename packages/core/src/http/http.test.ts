@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createEngine } from '../engine/engine.js'
 import type { FamilyStore } from '../engine/store.js'
-import type { Engine, EngineOptions } from '../engine/types.js'
+import type { Engine, EngineOptions, TokenPair } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
 import type { AuthEvent } from '../events/index.js'
 import type { PolicyInput } from '../policy/policy.js'
@@ -11,7 +11,7 @@ import { systemRandom } from '../runtime.js'
 import { createManualClock, createTestEngine, createTestStore, type ManualClock } from '../testing/index.js'
 import { createAuthHttp } from './http.js'
 import type { AuthHttpOptions } from './options.js'
-import type { AuthHttp, AuthRequest, AuthResponse } from './types.js'
+import type { AuthHttp, AuthRequest, AuthResponse, LoginResult } from './types.js'
 
 const SECRET = 'VJ2SQmkBOvq2qcrIbpFI0f1YMbkA71JHGpj/T/Ego8w='
 const SECOND = 1000
@@ -92,8 +92,14 @@ interface TokenBody {
   session_expires_at: number
 }
 
+/** A login that was not refused (no DPoP here): its pair is there. */
+function succeeded(result: LoginResult): LoginResult & { readonly pair: TokenPair } {
+  if (result.pair === null) throw new Error(`login refused: ${JSON.stringify(result.response.body)}`)
+  return result as LoginResult & { readonly pair: TokenPair }
+}
+
 async function login(http: AuthHttp, subject: string, headers: Record<string, string> = {}) {
-  const { pair, response } = await http.login(request({ path: '/login', headers }), subject)
+  const { pair, response } = succeeded(await http.login(request({ path: '/login', headers }), subject))
   return { pair, response, body: response.body as TokenBody }
 }
 
@@ -561,7 +567,7 @@ class Jar {
 describe('cookie transport', () => {
   async function browserLogin() {
     const s = setup({ transport: 'cookie' })
-    const { response, pair } = await s.http.login(request({ path: '/login' }), 'alice')
+    const { response, pair } = succeeded(await s.http.login(request({ path: '/login' }), 'alice'))
     const jar = new Jar().take(response)
     const call = (c: Call, csrf = true): Promise<AuthResponse> =>
       handle(s.http, {
@@ -655,7 +661,7 @@ describe('cookie transport', () => {
       },
     )
     const mixed = setup({ transport: 'cookie', tokenLocations: ['cookie', 'header'] })
-    const native = await mixed.http.login(request({ path: '/login' }), 'bob')
+    const native = succeeded(await mixed.http.login(request({ path: '/login' }), 'bob'))
     expect(
       await mixed.http.authenticate(
         request({ method: 'POST', path: '/api', headers: bearer(native.pair.accessToken) }),
@@ -776,7 +782,7 @@ describe('createAuthHttp options', () => {
 
   it('refuses a client_id it was not configured with, and ignores client_id otherwise', async () => {
     const { http } = setup({ clientIds: ['spa'] })
-    const { response } = await http.login(request({ path: '/login' }), 'alice', { clientId: 'spa' })
+    const { response } = succeeded(await http.login(request({ path: '/login' }), 'alice', { clientId: 'spa' }))
     const body = response.body as TokenBody
     const form = (clientId: string) =>
       `grant_type=refresh_token&refresh_token=${body.refresh_token}&client_id=${clientId}`
@@ -788,7 +794,7 @@ describe('createAuthHttp options', () => {
   it('with clientIds: a family is bound to its client (RFC 6749 §6); refresh and revoke need client_id and refuse another client (review finding 9)', async () => {
     const { http, engine } = setup({ clientIds: ['spa', 'ios'] })
     await expect(http.login(request({ path: '/login' }), 'alice')).rejects.toThrow(/pass the client.*\{ clientId \}/)
-    const { response, pair } = await http.login(request({ path: '/login' }), 'alice', { clientId: 'spa' })
+    const { response, pair } = succeeded(await http.login(request({ path: '/login' }), 'alice', { clientId: 'spa' }))
     const token = (response.body as TokenBody).refresh_token
     // The client_id claim (RFC 9068) names the family's client.
     const verified = await engine.verifyAccess(pair.accessToken)
@@ -822,7 +828,7 @@ describe('createAuthHttp options', () => {
 
   it('allows insecure cookies only with the scary flag, and then without prefixes', async () => {
     const { http } = setup({ transport: 'cookie', cookies: { secure: false, dangerouslyAllowInsecureCookies: true } })
-    const { response } = await http.login(request({ path: '/login' }), 'alice')
+    const { response } = succeeded(await http.login(request({ path: '/login' }), 'alice'))
     expect(response.cookies.map((c) => parseSetCookie(c).name)).toEqual([
       'access_token',
       'refresh_token',
@@ -836,7 +842,7 @@ describe('createAuthHttp options', () => {
 describe('hostile input', () => {
   it('no request, however malformed, gets a 5xx, a throw or a stack trace', async () => {
     const { http, errors } = setup({ transport: 'cookie', tokenLocations: ['cookie', 'header', 'body'] })
-    const { pair } = await http.login(request({ path: '/login' }), 'alice')
+    const { pair } = succeeded(await http.login(request({ path: '/login' }), 'alice'))
     const token = fc.constantFrom(
       pair.accessToken,
       pair.refreshToken,
@@ -1000,7 +1006,7 @@ describe('mixed transport: the answer follows the request’s credential (review
 describe('the CSRF token is bound to the family (review finding 14)', () => {
   it('a planted CSRF cookie with a matching header is refused on refresh and on a guarded unsafe route', async () => {
     const { http, engine } = setup({ transport: 'cookie', cookies: { domain: 'example.com' } })
-    const { pair, response } = await http.login(request({ path: '/login' }), 'alice')
+    const { pair, response } = succeeded(await http.login(request({ path: '/login' }), 'alice'))
     const set = new Map(
       (response.cookies ?? [])
         .map((c) => parseSetCookie(c))
@@ -1025,7 +1031,7 @@ describe('the CSRF token is bound to the family (review finding 14)', () => {
     )
     expect(guarded).toMatchObject({ ok: false, code: 'ERR_CSRF' })
     // Another family's genuine token does not help either.
-    const other = await http.login(request({ path: '/login' }), 'mallory')
+    const other = succeeded(await http.login(request({ path: '/login' }), 'mallory'))
     const theirs = (other.response.body as { csrf_token: string }).csrf_token
     const crossed = await handle(http, {
       path: '/auth/refresh',

@@ -1,6 +1,7 @@
 import type { IssueOptions } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
 import { httpsRequired } from './cookies.js'
+import { requestProof } from './dpop.js'
 import { authenticateRequest, prepareGuard } from './guard.js'
 import { metadataPath, metadataResponse } from './metadata.js'
 import {
@@ -11,7 +12,7 @@ import {
   resolveHttpOptions,
   type Transport,
 } from './options.js'
-import { thrownResponse } from './response.js'
+import { failureResponse, thrownResponse } from './response.js'
 import { handleRequest } from './routes.js'
 import { tokenResponse } from './token-response.js'
 import type { AuthHttp, AuthRequest, LoginResult } from './types.js'
@@ -67,7 +68,18 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
       const insecure = transport === 'cookie' ? httpsRequired(ctx.cookies.access, request) : null
       if (insecure !== null) throw insecure
       const meta = { ...requestMeta(request), ...issueOptions.meta }
-      const pair = await ctx.engine.issue(subject, { ...issueOptions, meta })
+      // DPoP applies to tokens the client holds: a bearer answer. A proof binds the family.
+      let dpop = issueOptions.dpop
+      if (ctx.dpop !== null && transport === 'bearer') {
+        const proof = await requestProof(ctx.dpop, request, ctx.clock.now())
+        if (!proof.ok) return { pair: null, response: failureResponse(proof.code, proof.message, { realm: ctx.realm }) }
+        if (proof.jkt !== undefined) dpop = { jkt: proof.jkt }
+        if (dpop === undefined && ctx.engine.dpop === 'required') {
+          const message = 'this server requires DPoP: send a DPoP proof with the login'
+          return { pair: null, response: failureResponse('ERR_DPOP_PROOF_INVALID', message, { realm: ctx.realm }) }
+        }
+      }
+      const pair = await ctx.engine.issue(subject, { ...issueOptions, meta, ...(dpop === undefined ? {} : { dpop }) })
       // The CSRF token is the new family's: one planted before the login is never adopted.
       return { pair, response: await tokenResponse(ctx, pair, transport) }
     },

@@ -1,3 +1,4 @@
+import { DPOP_ALGORITHMS } from '../tokens/dpop.js'
 import type { AuthServerContext } from './options.js'
 import { jsonResponse } from './response.js'
 import type { AuthRequest, AuthResponse } from './types.js'
@@ -49,6 +50,8 @@ export function metadataResponse(ctx: AuthServerContext, request: AuthRequest): 
       response_types_supported: [],
       token_endpoint_auth_methods_supported: ['none'],
       revocation_endpoint_auth_methods_supported: ['none'],
+      // RFC 9449 §5.1, when the engine binds families to DPoP keys.
+      ...(ctx.dpop === null ? {} : { dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS] }),
     },
     { headers: { 'cache-control': 'public, max-age=300' } },
   )

@@ -5,10 +5,12 @@ import { AuthError } from '../errors/index.js'
 import { assertKnownOptions } from '../errors/options.js'
 import type { FamilyMeta } from '../machine/types.js'
 import { type Clock, systemClock } from '../runtime.js'
+import { createDpopReplayCache } from '../tokens/dpop.js'
 import type { AccessClaims } from '../tokens/types.js'
 import type { Verifier } from '../verifier/verifier.js'
 import { DEFAULT_BODY_LIMIT } from './body.js'
 import { type AuthHttpCookieOptions, type CookieSet, resolveCookies } from './cookies.js'
+import type { HttpDpop } from './dpop.js'
 import { consoleOncePerCause } from './log.js'
 import { type AuthRequest, TOKEN_LOCATIONS, type TokenLocation } from './types.js'
 
@@ -87,6 +89,12 @@ export interface AuthHttpOptions {
    * its status, anything else is a 500 reported to `onError`), never a 401.
    */
   readonly loadUser?: (claims: AccessClaims) => unknown
+  /**
+   * The auth server's public origin (`https://auth.example.com`): what DPoP proofs' `htu` is
+   * compared with, path added. Default: the protocol and host the framework resolves for each
+   * request (its trust-proxy setting). Only used when the engine's `dpop` is on.
+   */
+  readonly publicUrl?: string
 }
 
 /** The options, validated and resolved. */
@@ -108,6 +116,8 @@ export interface HttpContext {
   readonly clock: Clock
   readonly onError: (error: unknown) => void
   readonly loadUser: ((claims: AccessClaims) => unknown) | undefined
+  /** DPoP, when the engine's `dpop` is on: the replay cache and the public URL. Null otherwise. */
+  readonly dpop: HttpDpop | null
   /** The presenter's binding under `policy.graceBinding` (null when it offers none). */
   bindingFor(request: AuthRequest): string | null
 }
@@ -137,6 +147,7 @@ export const HTTP_OPTIONS = [
   'clock',
   'onError',
   'loadUser',
+  'publicUrl',
 ] as const satisfies readonly (keyof AuthHttpOptions)[]
 
 /** Validates every option of `createAuthHttp`; throws `AuthError('ERR_CONFIG_INVALID')` naming the first bad one. */
@@ -179,15 +190,6 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
   const transport = options.transport ?? 'bearer'
   if (transport !== 'bearer' && transport !== 'cookie') bad("transport must be 'bearer' or 'cookie'")
 
-  // DPoP is in the engine (and verifyDpopProof) but the routes, the login helper and the guards
-  // do not read proofs yet: an engine that binds families would hand out tokens no route could
-  // refresh, so the http layer refuses it rather than half-work.
-  const dpop = (engine as { dpop?: unknown } | undefined)?.dpop
-  if (dpop !== undefined && dpop !== 'off') {
-    bad(
-      `engine.dpop '${String(dpop)}': the http layer does not read DPoP proofs yet; keep dpop 'off' here (DPoP-bound families can only be refreshed through engine.refresh({ dpop }) for now)`,
-    )
-  }
   const locations = options.tokenLocations ?? (transport === 'cookie' ? ['cookie'] : ['header'])
   if (!Array.isArray(locations) || locations.length === 0 || locations.some((l) => !TOKEN_LOCATIONS.includes(l))) {
     bad(`tokenLocations must be a non-empty list of ${TOKEN_LOCATIONS.join(', ')}`)
@@ -225,6 +227,16 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
   if (typeof clock?.now !== 'function') bad('clock must have a now() method')
   if (options.onError !== undefined && typeof options.onError !== 'function') bad('onError must be a function')
   if (options.loadUser !== undefined && typeof options.loadUser !== 'function') bad('loadUser must be a function')
+  const dpopMode = engine?.dpop ?? 'off'
+  if (dpopMode === 'required' && transport === 'cookie') {
+    bad(
+      "engine.dpop 'required' with transport 'cookie': DPoP binds tokens to a key the client holds, and a browser on cookies holds no token; use transport 'bearer' or dpop 'allowed'",
+    )
+  }
+  const publicUrl = options.publicUrl ?? null
+  if (publicUrl !== null && (typeof publicUrl !== 'string' || !isOrigin(publicUrl))) {
+    bad('publicUrl must be an origin such as https://auth.example.com (no path, no trailing slash)')
+  }
 
   return {
     engine: engine ?? null,
@@ -241,6 +253,7 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
     // Operators see every 5xx cause by default: on the console, once per cause per minute.
     onError: options.onError ?? consoleOncePerCause(),
     loadUser: options.loadUser,
+    dpop: dpopMode === 'off' ? null : { replay: createDpopReplayCache(), publicUrl },
     verifyAccess:
       engine !== undefined
         ? engine.verifyAccess

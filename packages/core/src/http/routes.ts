@@ -4,6 +4,7 @@ import { parseRefreshToken } from '../tokens/refresh-token.js'
 import type { AccessClaims } from '../tokens/types.js'
 import { type Body, readBody, stringField } from './body.js'
 import { clearCookies, httpsRequired, type RequestCookies, readCookies } from './cookies.js'
+import { requestProof } from './dpop.js'
 import { isTokenSyntax } from './extract.js'
 import { authenticateRoute, checkCsrf, checkCsrfFamily } from './guard.js'
 import { type AuthServerContext, type HttpContext, isAuthServer, requestMeta, type Transport } from './options.js'
@@ -166,7 +167,15 @@ async function refresh(ctx: AuthServerContext, request: AuthRequest): Promise<Au
   if (token === undefined) return fail(ctx, 'ERR_REFRESH_TOKEN_MISSING', 'no refresh token was presented')
   if (!isTokenSyntax(token)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed', dead)
 
+  // DPoP applies to a token the client holds (a body token); a bound family needs its proof.
+  let dpop: { readonly jkt: string } | undefined
+  if (ctx.dpop !== null && transport === 'bearer') {
+    const proof = await requestProof(ctx.dpop, request, ctx.clock.now())
+    if (!proof.ok) return fail(ctx, proof.code, proof.message)
+    if (proof.jkt !== undefined) dpop = { jkt: proof.jkt }
+  }
   const result = await ctx.engine.refresh(token, {
+    ...(dpop === undefined ? {} : { dpop }),
     binding: ctx.bindingFor(request),
     meta: requestMeta(request),
     ...(ctx.clientIds !== null && clientId.value !== undefined ? { clientId: clientId.value } : {}),

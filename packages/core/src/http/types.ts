@@ -97,7 +97,8 @@ export type GuardResult<T extends object = Record<string, unknown>, U = unknown>
 
 /** What the login helper returns: the pair, plus the response the adapter sends (cookies set, body). */
 export interface LoginResult {
-  readonly pair: TokenPair
+  /** The new family's tokens; null when the login was refused (a bad or missing DPoP proof): `response` says why. */
+  readonly pair: TokenPair | null
   readonly response: AuthResponse
 }
 

@@ -1,0 +1,199 @@
+// DPoP through the http layer (issue 15), with real proofs made by jose: the login helper binds
+// a family to the proof's key, the refresh route needs a proof by it (none: refused, nothing
+// revoked; another key: reuse; a replayed or misdirected proof: refused), the guards take
+// `Authorization: DPoP` with `ath` and answer `WWW-Authenticate: DPoP`, and the metadata says so.
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { Engine } from '../engine/types.js'
+import { createTestEngine } from '../testing/index.js'
+import { accessTokenHash } from '../tokens/dpop.js'
+import { createAuthHttp } from './http.js'
+import type { AuthHttp, AuthRequest } from './types.js'
+
+const ORIGIN = 'https://auth.example.test'
+
+interface Key {
+  readonly privateKey: CryptoKey
+  readonly jwk: JWK
+}
+let mine: Key
+let thief: Key
+beforeAll(async () => {
+  const make = async (): Promise<Key> => {
+    const pair = await generateKeyPair('ES256')
+    return { privateKey: pair.privateKey as CryptoKey, jwk: await exportJWK(pair.publicKey) }
+  }
+  ;[mine, thief] = [await make(), await make()]
+})
+
+/** A DPoP proof by `key` for `method` and `url`, at `now` (ms), with `ath` for an access token. */
+async function proof(key: Key, method: string, url: string, now: number, accessToken?: string, jti?: string) {
+  const claims: Record<string, unknown> = {
+    jti: jti ?? crypto.randomUUID(),
+    htm: method,
+    htu: url,
+    iat: Math.floor(now / 1000),
+  }
+  if (accessToken !== undefined) claims.ath = await accessTokenHash(accessToken)
+  return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk }).sign(key.privateKey)
+}
+
+function request(method: string, path: string, headers: Record<string, string>, body?: unknown): AuthRequest {
+  const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]))
+  return {
+    method,
+    path,
+    headers: { get: (name) => lower.get(name.toLowerCase()) ?? null },
+    body: body === undefined ? { kind: 'none' } : { kind: 'parsed', value: body },
+    protocol: 'https',
+    hostname: 'auth.example.test',
+  }
+}
+
+function setUp(dpop: 'allowed' | 'required' = 'allowed', publicUrl?: string) {
+  const { engine, store, clock, events } = createTestEngine({ dpop, policy: { graceBinding: 'none' }, issuer: ORIGIN })
+  const http = createAuthHttp({ engine, transport: 'bearer', ...(publicUrl === undefined ? {} : { publicUrl }) })
+  return { engine, store, clock, events, http }
+}
+
+async function logIn(http: AuthHttp, engine: Engine, key: Key | null) {
+  const headers = key === null ? {} : { dpop: await proof(key, 'POST', `${ORIGIN}/login`, engine.clock.now()) }
+  return http.login(request('POST', '/login', headers), 'alice')
+}
+
+const refreshWith = async (http: AuthHttp, token: string, headers: Record<string, string>) =>
+  (await http.handle(request('POST', '/auth/refresh', headers, { refresh_token: token }))) as NonNullable<
+    Awaited<ReturnType<AuthHttp['handle']>>
+  >
+
+describe('DPoP through the http layer', () => {
+  it('a login with a proof binds the family: token_type DPoP, and its refreshes need a proof by that key', async () => {
+    const { http, engine, store, events } = setUp()
+    const login = await logIn(http, engine, mine)
+    expect(login.response.body).toMatchObject({ token_type: 'DPoP' })
+    const pair = login.pair as NonNullable<typeof login.pair>
+    expect((await store.get(pair.familyId))?.jkt).toEqual(expect.any(String))
+    const url = `${ORIGIN}/auth/refresh`
+
+    // No proof: refused, and nothing happens to the family.
+    const bare = await refreshWith(http, pair.refreshToken, {})
+    expect(bare).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof', code: 'ERR_DPOP_PROOF_INVALID' } })
+    expect(events.map((e) => e.type)).toEqual(['issued'])
+    // A proof for another URL or method: refused too.
+    const elsewhere = await refreshWith(http, pair.refreshToken, {
+      dpop: await proof(mine, 'POST', `${ORIGIN}/auth/logout`, engine.clock.now()),
+    })
+    expect(elsewhere).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } })
+    // The key's proof: rotated, still DPoP.
+    const jti = crypto.randomUUID()
+    const good = await proof(mine, 'POST', url, engine.clock.now(), undefined, jti)
+    const ok = await refreshWith(http, pair.refreshToken, { dpop: good })
+    expect(ok).toMatchObject({ status: 200, body: { token_type: 'DPoP' } })
+    // The same proof again (its jti): refused, nothing revoked.
+    const replayed = await refreshWith(http, (ok.body as { refresh_token: string }).refresh_token, { dpop: good })
+    expect(replayed).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } })
+    expect(replayed.body).toMatchObject({ error_description: expect.stringContaining('already used') })
+    expect((await store.get(pair.familyId))?.status).toBe('active')
+  })
+
+  it('a refresh with a valid proof by another key is reuse: refused and the family revoked', async () => {
+    const { http, engine, store } = setUp()
+    const login = await logIn(http, engine, mine)
+    const pair = login.pair as NonNullable<typeof login.pair>
+    const stolen = await refreshWith(http, pair.refreshToken, {
+      dpop: await proof(thief, 'POST', `${ORIGIN}/auth/refresh`, engine.clock.now()),
+    })
+    expect(stolen).toMatchObject({ status: 400, body: { error: 'invalid_grant', code: 'ERR_REFRESH_TOKEN_REUSED' } })
+    expect((await store.get(pair.familyId))?.status).toBe('revoked')
+  })
+
+  it('guards take Authorization: DPoP with a proof carrying ath, and answer WWW-Authenticate: DPoP', async () => {
+    const { http, engine } = setUp()
+    const login = await logIn(http, engine, mine)
+    const token = (login.pair as NonNullable<typeof login.pair>).accessToken
+    const url = `${ORIGIN}/api/me`
+    const now = () => engine.clock.now()
+    const guarded = (headers: Record<string, string>) => http.authenticate(request('GET', '/api/me', headers))
+
+    const ok = await guarded({ authorization: `DPoP ${token}`, dpop: await proof(mine, 'GET', url, now(), token) })
+    expect(ok).toMatchObject({ ok: true, claims: { sub: 'alice', cnf: { jkt: expect.any(String) } } })
+
+    const asBearer = await guarded({ authorization: `Bearer ${token}` })
+    expect(asBearer).toMatchObject({ ok: false, code: 'ERR_ACCESS_TOKEN_INVALID' })
+    for (const [why, headers] of [
+      ['no proof', { authorization: `DPoP ${token}` }],
+      ['no ath', { authorization: `DPoP ${token}`, dpop: await proof(mine, 'GET', url, now()) }],
+      [
+        'another token’s ath',
+        { authorization: `DPoP ${token}`, dpop: await proof(mine, 'GET', url, now(), 'other.token') },
+      ],
+      ['another key', { authorization: `DPoP ${token}`, dpop: await proof(thief, 'GET', url, now(), token) }],
+      ['another method', { authorization: `DPoP ${token}`, dpop: await proof(mine, 'POST', url, now(), token) }],
+    ] as const) {
+      const refused = await guarded(headers)
+      expect(refused.ok, why).toBe(false)
+      if (!refused.ok) {
+        expect(refused.response.status, why).toBe(401)
+        expect(refused.response.headers['www-authenticate'], why).toMatch(
+          /^DPoP algs="[^"]+", error="invalid_(dpop_proof|token)"/,
+        )
+      }
+    }
+    // A replayed proof is refused.
+    const once = await proof(mine, 'GET', url, now(), token)
+    expect((await guarded({ authorization: `DPoP ${token}`, dpop: once })).ok).toBe(true)
+    expect(await guarded({ authorization: `DPoP ${token}`, dpop: once })).toMatchObject({
+      ok: false,
+      code: 'ERR_DPOP_PROOF_INVALID',
+    })
+  })
+
+  it('a bearer family keeps working when dpop is allowed; a DPoP-scheme request with its token is refused', async () => {
+    const { http, engine } = setUp()
+    const login = await logIn(http, engine, null)
+    expect(login.response.body).toMatchObject({ token_type: 'Bearer' })
+    const pair = login.pair as NonNullable<typeof login.pair>
+    expect(
+      await http.authenticate(request('GET', '/api/me', { authorization: `Bearer ${pair.accessToken}` })),
+    ).toMatchObject({ ok: true })
+    const dpopScheme = await http.authenticate(
+      request('GET', '/api/me', {
+        authorization: `DPoP ${pair.accessToken}`,
+        dpop: await proof(mine, 'GET', `${ORIGIN}/api/me`, engine.clock.now(), pair.accessToken),
+      }),
+    )
+    expect(dpopScheme).toMatchObject({ ok: false, code: 'ERR_ACCESS_TOKEN_INVALID' })
+    expect((await refreshWith(http, pair.refreshToken, {})).status).toBe(200)
+  })
+
+  it("dpop 'required': a login without a proof is answered 400 with no family; cookie transport is refused at start", async () => {
+    const { http, engine, events } = setUp('required')
+    const refused = await logIn(http, engine, null)
+    expect(refused.pair).toBeNull()
+    expect(refused.response).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } })
+    expect(events).toEqual([])
+    expect((await logIn(http, engine, mine)).pair?.tokenType).toBe('DPoP')
+    expect(() => createAuthHttp({ engine, transport: 'cookie' })).toThrow(/dpop 'required' with transport 'cookie'/)
+  })
+
+  it('htu is the configured public URL behind a proxy, and the metadata lists the proof algorithms', async () => {
+    const { http, engine } = setUp('allowed', 'https://login.example.com')
+    const internal = await http.login(
+      request('POST', '/login', { dpop: await proof(mine, 'POST', `${ORIGIN}/login`, engine.clock.now()) }),
+      'alice',
+    )
+    expect(internal.response).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } })
+    const right = await http.login(
+      request('POST', '/login', {
+        dpop: await proof(mine, 'POST', 'https://login.example.com/login', engine.clock.now()),
+      }),
+      'alice',
+    )
+    expect(right.pair?.tokenType).toBe('DPoP')
+    const metadata = http.metadata(request('GET', '/.well-known/oauth-authorization-server', {}))
+    expect(metadata?.body).toMatchObject({
+      dpop_signing_alg_values_supported: expect.arrayContaining(['ES256', 'EdDSA']),
+    })
+    expect(() => createAuthHttp({ engine, publicUrl: 'https://x.example/path' })).toThrow(/publicUrl must be an origin/)
+  })
+})
