@@ -61,6 +61,47 @@ describe.each(ADAPTERS)('$name', (adapter) => {
     expect((await send(resource.url, '/me', { bearer: accessToken })).status).toBe(200)
   })
 
+  it('a resource server takes DPoP-bound tokens with their proofs (oauth4webapi), and refuses them without', async () => {
+    const authPort = await freePort()
+    const issuer = `http://127.0.0.1:${authPort}`
+    const engine = createEngine({
+      store: createMemoryStore(),
+      issuer,
+      audience: 'api',
+      secret: SECRET,
+      dpop: 'allowed',
+    })
+    running.push(await adapter.start(createAuthHttp({ engine }), authPort))
+    const verifier = createVerifier({ issuer, audience: 'api', jwksUri: `${issuer}/auth/jwks` })
+    const resource = await adapter.start(createAuthHttp({ verifier }))
+    running.push(resource)
+    await verifier.check()
+
+    const client: oauth.Client = { client_id: issuer }
+    const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+    const DPoP = oauth.DPoP(client, keys)
+    const { accessToken, tokenType } = await engine.issue('dave', { dpop: { jkt: await DPoP.calculateThumbprint() } })
+    expect(tokenType).toBe('DPoP')
+    const call = (handle: typeof DPoP) =>
+      oauth.protectedResourceRequest(accessToken, 'GET', new URL(`${resource.url}/me`), new Headers(), null, {
+        [oauth.allowInsecureRequests]: true,
+        DPoP: handle,
+      })
+    const me = await call(DPoP)
+    expect(me.status).toBe(200)
+    expect(((await me.json()) as { sub?: string }).sub).toBe('dave')
+    // As Bearer, or with another key's proof: 401, the DPoP challenge for the latter.
+    expect((await send(resource.url, '/me', { bearer: accessToken })).status).toBe(401)
+    const otherKeys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+    // oauth4webapi turns a 401 challenge into an error carrying it.
+    const stolen = await call(oauth.DPoP(client, otherKeys)).catch((error: unknown) => error)
+    expect(stolen).toBeInstanceOf(oauth.WWWAuthenticateChallengeError)
+    expect((stolen as oauth.WWWAuthenticateChallengeError).cause[0]).toMatchObject({
+      scheme: 'dpop',
+      parameters: { error: 'invalid_token' },
+    })
+  })
+
   it('RFC 8414 metadata at the root: oauth4webapi discovers the auth server from its issuer and validates our tokens', async () => {
     const port = await freePort()
     const issuer = `http://127.0.0.1:${port}`

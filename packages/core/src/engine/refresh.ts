@@ -15,7 +15,6 @@ const MISSING_BINDING = {
   user_agent:
     "this refresh carries no binding (graceBinding 'user_agent'); send the User-Agent header the client logged in with",
   device_id: "this refresh carries no binding (graceBinding 'device_id'); send the client's x-device-id header",
-  dpop: "this refresh carries no binding (graceBinding 'dpop'); send a DPoP proof",
 } as const
 
 /** What one refresh request brings besides the token. */

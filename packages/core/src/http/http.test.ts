@@ -753,16 +753,16 @@ describe('createAuthHttp options', () => {
     }
   })
 
-  it("refuses graceBinding 'dpop' in the policy until DPoP proofs are verified (review finding 1)", () => {
+  it("refuses graceBinding 'dpop', naming what replaces it: the engine's dpop option (issue 15)", () => {
     expect(() =>
       createEngine({
         store: createTestStore(),
         issuer: 'i',
         audience: 'a',
         secret: SECRET,
-        policy: { graceBinding: 'dpop' },
+        policy: { graceBinding: 'dpop' as never },
       }),
-    ).toThrow(/policy\.graceBinding: 'dpop' needs DPoP proofs verified.*use 'user_agent' or 'device_id'/)
+    ).toThrow(/policy\.graceBinding: 'dpop' is not a binding.*createEngine\(\{ dpop: 'required' \}\)/)
   })
 
   it('binds grace replays by device id when the policy says so', async () => {

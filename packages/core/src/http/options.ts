@@ -116,7 +116,7 @@ export interface HttpContext {
   readonly clock: Clock
   readonly onError: (error: unknown) => void
   readonly loadUser: ((claims: AccessClaims) => unknown) | undefined
-  /** DPoP, when the engine's `dpop` is on: the replay cache and the public URL. Null otherwise. */
+  /** DPoP, when the engine's `dpop` is on or on a resource server: the replay cache and the public URL. Null otherwise. */
   readonly dpop: HttpDpop | null
   /** The presenter's binding under `policy.graceBinding` (null when it offers none). */
   bindingFor(request: AuthRequest): string | null
@@ -253,7 +253,8 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
     // Operators see every 5xx cause by default: on the console, once per cause per minute.
     onError: options.onError ?? consoleOncePerCause(),
     loadUser: options.loadUser,
-    dpop: dpopMode === 'off' ? null : { replay: createDpopReplayCache(), publicUrl },
+    // A resource server reads DPoP requests whatever its auth server does: a bound token needs one.
+    dpop: verifier !== undefined || dpopMode !== 'off' ? { replay: createDpopReplayCache(), publicUrl } : null,
     verifyAccess:
       engine !== undefined
         ? engine.verifyAccess
@@ -302,10 +303,6 @@ function bindingFunction(engine: Engine, bad: (message: string) => never): (requ
         const id = request.headers.get('x-device-id')
         return id ? `device:${digest(id)}` : null
       }
-    case 'dpop':
-      return bad(
-        "policy.graceBinding 'dpop' is not supported by the http layer yet (DPoP proofs are not verified); use 'user_agent' or 'device_id'",
-      )
     default:
       return bad(`engine.policy.graceBinding ${JSON.stringify(binding)} is unknown`)
   }

@@ -373,7 +373,7 @@ const policyArb = fc
     reuseGrace: graceArb,
     idleExtra: fc.integer({ min: 1, max: 10 * DAY }),
     maxExtra: fc.integer({ min: 0, max: 30 * DAY }),
-    graceBinding: fc.constantFrom<GraceBinding>('none', 'user_agent', 'device_id', 'dpop'),
+    graceBinding: fc.constantFrom<GraceBinding>('none', 'user_agent', 'device_id'),
   })
   .map(({ reuseGrace, idleExtra, maxExtra, graceBinding }) =>
     makePolicy({

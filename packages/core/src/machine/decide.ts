@@ -118,7 +118,6 @@ function bindingMatches(rotated: string | null, presented: string | null, policy
       return true
     case 'user_agent':
     case 'device_id':
-    case 'dpop':
       // A replay that carries no binding value matches nothing, not even a rotation without one:
       // otherwise anyone who strips the header could replay inside the window.
       return presented !== null && presented === rotated

@@ -10,13 +10,13 @@ export type Duration = number | string
  * - `'none'`: any presenter inside the window gets the successor.
  * - `'user_agent'`: the `User-Agent` of the replay must equal the rotating request's.
  * - `'device_id'`: a device id the client sends (header `x-device-id`) must match.
- * - `'dpop'`: the DPoP key thumbprint must match. Refused by `resolvePolicy` until DPoP proofs are
- *   verified (a later version).
+ * There is no `'dpop'` binding: a DPoP-bound family (`createEngine({ dpop })`) needs a proof by its
+ * key for every refresh, inside the grace window too, which is stronger than any replay binding.
  * Under any binding but `'none'`, a refresh of the current generation without a binding value is
  * refused (`ERR_REFRESH_BINDING_MISSING`), and a replay without one is reuse. A replay from another
  * binding counts as reuse and revokes the family.
  */
-export const GRACE_BINDINGS = ['none', 'user_agent', 'device_id', 'dpop'] as const
+export const GRACE_BINDINGS = ['none', 'user_agent', 'device_id'] as const
 
 /** One of {@link GRACE_BINDINGS}. */
 export type GraceBinding = (typeof GRACE_BINDINGS)[number]
@@ -201,13 +201,13 @@ export function resolvePolicy(input: PolicyInput = {}): LifetimePolicy {
   const bad = (msg: string): never => {
     throw new AuthError('ERR_CONFIG_INVALID', msg)
   }
+  if ((policy.graceBinding as string) === 'dpop') {
+    bad(
+      "policy.graceBinding: 'dpop' is not a binding: a DPoP-bound family needs its key for every refresh, inside the grace window too; to bind every family, use createEngine({ dpop: 'required' }) with a grace binding of 'none' or 'user_agent'",
+    )
+  }
   if (!(GRACE_BINDINGS as readonly string[]).includes(policy.graceBinding)) {
     bad(`policy.graceBinding: must be one of ${GRACE_BINDINGS.join(', ')}`)
-  }
-  if (policy.graceBinding === 'dpop') {
-    bad(
-      "policy.graceBinding: 'dpop' needs DPoP proofs verified, which this version does not do yet; use 'user_agent' or 'device_id'",
-    )
   }
   if (typeof policy.sessionCookies !== 'boolean') bad('policy.sessionCookies: must be true or false')
   const cap = policy.maxFamiliesPerSubject
