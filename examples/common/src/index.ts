@@ -1,6 +1,6 @@
 export { BAD_LOGIN, usernameFrom } from './login.js'
 export type { PageAsset } from './page.js'
-export { PAGE_ASSETS, PAGE_HEADERS } from './page.js'
+export { clientModule, PAGE_ASSETS, PAGE_HEADERS } from './page.js'
 export type { RunExampleOptions } from './run.js'
 export { runExample } from './run.js'
 export { exampleSecret } from './secret.js'

@@ -14,9 +14,9 @@ const file = (name: string) => readFileSync(new URL(`../public/${name}`, import.
  * `@auth/client` as one browser module, bundled when the app starts from the package as installed
  * (its TypeScript source in this workspace): the page stays plain files with no build step.
  */
-function clientModule(): string {
+export function clientModule(subpath: '' | '/dpop' = ''): string {
   const built = buildSync({
-    entryPoints: [fileURLToPath(import.meta.resolve('@auth/client'))],
+    entryPoints: [fileURLToPath(import.meta.resolve(`@auth/client${subpath}`))],
     bundle: true,
     format: 'esm',
     platform: 'browser',

@@ -10,6 +10,7 @@ import { createMemoryStore } from '@auth/storage-memory'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ADAPTERS, type AdapterName } from '../src/demo.js'
+import { describeDpopBrowser } from './dpop-browser.js'
 import { describeManyTabs } from './many-tabs.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -348,6 +349,10 @@ describe.skipIf(!haveChromium)('cookie mode in Chromium', () => {
   })
 
   describeManyTabs(
+    () => browser,
+    () => tls,
+  )
+  describeDpopBrowser(
     () => browser,
     () => tls,
   )

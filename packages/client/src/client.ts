@@ -1,3 +1,5 @@
+import type { DpopSigner } from './dpop.js'
+
 /** How the client holds its credentials: HttpOnly cookies (browsers) or tokens in its storage. */
 export type ClientTransport = 'cookie' | 'bearer'
 
@@ -64,12 +66,23 @@ export interface AuthClientOptions {
    * tab, kept in this store (default: `localStorage` where there is one, else memory). Off unless set.
    */
   readonly deviceId?: true | { get(): string | null; set(id: string): void }
+  /**
+   * Bearer transport only: DPoP (RFC 9449) with this signer (`createDpopSigner` from
+   * `@auth/client/dpop`). Every refresh and every request to an allowed origin then carries a
+   * proof by the key, and tokens stolen without it are worth nothing.
+   */
+  readonly dpop?: DpopSigner
 }
 
 /** The client: `fetch` with credentials, single-flight refresh, and the session's events. */
 export interface AuthClient {
   /** `fetch` that adds the credentials for allowed origins and refreshes once on an expired token. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>
+  /**
+   * Headers for the app's login request to `url` (POST): with DPoP, a new key and its proof
+   * (`{ dpop }`); otherwise none.
+   */
+  loginHeaders(url: string): Promise<Record<string, string>>
   /** Adopts the body of a login response (the app's login route answers with ours). */
   signedIn(body: unknown): Promise<void>
   /** Refreshes now (one at a time per tab: concurrent callers share it). */
@@ -230,6 +243,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   let inFlight: Promise<RefreshOutcome> | null = null
   const bc = tabChannel(options.channel ?? 'auth-client')
 
+  const dpop = transport === 'bearer' ? options.dpop : undefined
+  /** Keeps a server's DPoP nonce for the next proofs; whether it sent one. */
+  const nonced = (response: Response) => {
+    const value = response.headers.get('dpop-nonce')
+    if (value !== null) dpop?.nonce(value)
+    return value !== null
+  }
   // One device id per origin, shared by the tabs, so a replay from another tab matches the binding.
   const deviceStore =
     options.deviceId === undefined ? null : options.deviceId === true ? localDeviceStore() : options.deviceId
@@ -284,18 +304,26 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (joined !== undefined) return { answer: joined, owner: false }
     const answer = (async (): Promise<Answer> => {
       try {
-        const response = await send(url('/refresh'), {
-          method: 'POST',
-          credentials: transport === 'cookie' ? 'include' : 'omit',
-          headers: {
-            ...(transport === 'cookie'
-              ? { 'x-csrf-token': held.csrfToken ?? '' }
-              : { 'content-type': 'application/json' }),
-            ...(deviceStore === null ? {} : { 'x-device-id': deviceId() as string }),
-          },
-          ...(transport === 'bearer' ? { body: JSON.stringify({ refresh_token: held.refreshToken }) } : {}),
-        })
-        const body = (await response.json().catch(() => null)) as Record<string, unknown> | null
+        const target = url('/refresh')
+        let response: Response
+        let body: Record<string, unknown> | null
+        // A server asking for a DPoP nonce gets one more try with it.
+        for (let tries = 0; ; tries++) {
+          response = await send(target, {
+            method: 'POST',
+            credentials: transport === 'cookie' ? 'include' : 'omit',
+            headers: {
+              ...(transport === 'cookie'
+                ? { 'x-csrf-token': held.csrfToken ?? '' }
+                : { 'content-type': 'application/json' }),
+              ...(deviceStore === null ? {} : { 'x-device-id': deviceId() as string }),
+              ...(dpop === undefined ? {} : { dpop: await dpop.proof('POST', target) }),
+            },
+            ...(transport === 'bearer' ? { body: JSON.stringify({ refresh_token: held.refreshToken }) } : {}),
+          })
+          body = (await response.json().catch(() => null)) as Record<string, unknown> | null
+          if (!(nonced(response) && body?.error === 'use_dpop_nonce' && tries === 0)) break
+        }
         return { ok: true, status: response.status, body, at: now() }
       } catch {
         return { ok: false }
@@ -407,10 +435,15 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   /** Whether a request body can be sent twice. */
   const replayable = (body: BodyInit | null | undefined) => !(body instanceof ReadableStream)
 
-  const authorized = (headers: Headers, method: string) => {
+  const authorized = async (headers: Headers, method: string, target: string) => {
     if (session === null) return
     if (transport === 'bearer' && session.accessToken !== undefined) {
-      headers.set('authorization', `Bearer ${session.accessToken}`)
+      const token = session.accessToken
+      if (dpop === undefined) headers.set('authorization', `Bearer ${token}`)
+      else {
+        headers.set('authorization', `DPoP ${token}`)
+        headers.set('dpop', await dpop.proof(method, target, token))
+      }
     } else if (transport === 'cookie' && UNSAFE.test(method) && session.csrfToken !== undefined) {
       headers.set('x-csrf-token', session.csrfToken)
     }
@@ -447,12 +480,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       if (!allowed.has(new URL(request.url).origin)) return send(input, init)
       await load()
       if (due()) await refresh(false)
-      const attempt = () => {
+      const attempt = async () => {
         const headers = new Headers(init.headers ?? request.headers)
-        authorized(headers, request.method)
+        await authorized(headers, request.method, request.url)
         return send(input, { ...init, headers, ...(transport === 'cookie' ? { credentials: 'include' as const } : {}) })
       }
-      const first = await attempt()
+      let first = await attempt()
+      if (nonced(first) && first.status === 401 && replayable(init.body)) first = await attempt()
       // Refresh on an invalid or expired token; in cookie mode also on a challenge without an
       // error, which means no credential arrived (the browser dropped the expired access cookie).
       const challenge = first.headers.get('www-authenticate') ?? ''
@@ -463,6 +497,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const refreshed = await needed()
       if (!refreshed.ok || !replayable(init.body)) return first
       return attempt()
+    },
+    async loginHeaders(target) {
+      if (dpop === undefined) return {}
+      await dpop.renew()
+      return { dpop: await dpop.proof('POST', target) }
     },
     async signedIn(body) {
       if (body === null || typeof body !== 'object') throw new TypeError('signedIn: give the login response body')
@@ -477,11 +516,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       await load()
       await logoutRequest('/logout')
       await signOut('logout', true)
+      await dpop?.clear()
     },
     async logoutAll() {
       await load()
       await logoutRequest('/logout-all')
       await signOut('logout_all', true)
+      await dpop?.clear()
     },
     signedInNow: () => session !== null,
     wake,

@@ -187,6 +187,21 @@ describe('@auth/client, bearer transport, against a real server', () => {
     expect((await client.refresh()).ok).toBe(true)
   })
 
+  it('@auth/client/dpop has its own budget: under 1.5 kB minified and gzipped', async () => {
+    const result = await build({
+      entryPoints: [new URL('../src/dpop.ts', import.meta.url).pathname],
+      bundle: true,
+      minify: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      logLevel: 'silent',
+    })
+    const gzipped = gzipSync(result.outputFiles[0]?.contents as Uint8Array).length
+    console.log(`[@auth/client/dpop] ${gzipped} bytes minified + gzipped`)
+    expect(gzipped).toBeLessThan(1.5 * 1024)
+  })
+
   it('stays small: the core minified and gzipped is under 3 kB', async () => {
     const result = await build({
       entryPoints: [new URL('../src/index.ts', import.meta.url).pathname],

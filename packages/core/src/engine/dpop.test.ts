@@ -79,6 +79,15 @@ describe("engine dpop: 'allowed'", () => {
     })
   })
 
+  it('another key is revoked even without the binding value a replay would need (graceBinding user_agent)', async () => {
+    const { engine, store } = createTestEngine({ dpop: 'allowed', policy: { graceBinding: 'user_agent' } })
+    const login = await engine.issue('alice', { dpop: { jkt: mine } })
+    expect(await engine.refresh(login.refreshToken, { dpop: { jkt: thief } })).toMatchObject({
+      code: 'ERR_REFRESH_TOKEN_REUSED',
+    })
+    expect((await store.get(login.familyId))?.status).toBe('revoked')
+  })
+
   it('inside the grace window a replay by the same key gets the identical successor', async () => {
     const { engine } = createTestEngine({ dpop: 'allowed', policy: { graceBinding: 'none' } })
     const login = await engine.issue('alice', { dpop: { jkt: mine } })

@@ -53,7 +53,14 @@ export async function refresh(ctx: EngineContext, token: unknown, request: Refre
   // generation without a binding value is refused before anything is decided (nothing rotates,
   // nothing is revoked). A previous generation without one goes on to `decide`, where it matches
   // no binding and so is reuse.
-  if (request.binding === null && ctx.policy.graceBinding !== 'none' && auth.generation === auth.family.generation) {
+  // (Another DPoP key is theft whatever the binding: it goes on, to be revoked.)
+  const otherKey = auth.family.jkt !== null && request.dpopJkt !== auth.family.jkt
+  if (
+    request.binding === null &&
+    !otherKey &&
+    ctx.policy.graceBinding !== 'none' &&
+    auth.generation === auth.family.generation
+  ) {
     return failure('ERR_REFRESH_BINDING_MISSING', MISSING_BINDING[ctx.policy.graceBinding])
   }
   return writeWithRetry<RefreshResult>(
