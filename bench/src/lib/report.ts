@@ -264,6 +264,21 @@ A driver whose URL is unset is skipped with a note.
     out.push('')
     out.push(commandLine(meta, 'micro'))
     out.push('')
+
+    out.push('## DPoP: a checked guard and a bound refresh, next to bearer\n')
+    out.push(
+      "In one process on the memory store: EdDSA access tokens, ES256 proofs (verifyDpopProof, jose underneath). The guard rows verify the access token (cached); the DPoP one checks the proof over the request with its `ath` first. The refresh rows rotate one family again and again; the DPoP one checks the proof first. Replay caching of `jti` (the http layer's) is not included.\n",
+    )
+    const dpop = micro.groups.find((x) => x.id === 'dpop')
+    if (dpop)
+      out.push(
+        table(
+          ['operation', 'ops/s', 'p50 µs', 'p99 µs'],
+          dpop.rows.map((r) => [r.name, int(r.opsPerSec), us(r.p50Ns), us(r.p99Ns)]),
+        ),
+      )
+    else out.push('_Not run yet._\n')
+    out.push('')
   } else out.push('_Not run yet._\n')
 
   // ---- engine --------------------------------------------------------------------------------

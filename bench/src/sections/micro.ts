@@ -2,11 +2,17 @@
 // refresh-token codec; decide. One process, candidates interleaved round by round.
 import { createEngine, createKeyRing, resolvePolicy } from '@auth/core'
 import { createFamilyRecord, decide } from '@auth/core/machine'
-import { createAccessTokenCodec, encodeRefreshToken, parseRefreshToken, verifyRefreshToken } from '@auth/core/tokens'
+import {
+  createAccessTokenCodec,
+  encodeRefreshToken,
+  parseRefreshToken,
+  verifyDpopProof,
+  verifyRefreshToken,
+} from '@auth/core/tokens'
 import { createVerifier as createResourceVerifier } from '@auth/core/verifier'
 import { createMemoryStore } from '@auth/storage-memory'
 import { createSigner, createVerifier } from 'fast-jwt'
-import { jwtVerify, SignJWT } from 'jose'
+import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose'
 import { do_not_optimize } from 'mitata'
 import { ALGORITHMS, AUDIENCE, type BenchKey, benchKey, ISSUER, keyRingInput } from '../lib/fixtures.js'
 import { floorSigner, floorVerifier } from '../lib/floor.js'
@@ -193,6 +199,80 @@ for (const alg of ALGORITHMS) {
     options,
   )
   groups.push({ id: 'refresh-codec', title: 'refresh-token codec and decide', rows })
+}
+
+// DPoP (issue 15): the cost of a DPoP-checked guard and a DPoP-bound refresh next to the bearer
+// ones, on the memory store, EdDSA access tokens, ES256 proofs (the proof check is jose's).
+{
+  const { privateKey, publicKey } = await generateKeyPair('ES256')
+  const jwk = await exportJWK(publicKey)
+  const engine = createEngine({
+    store: createMemoryStore(),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    secret: 'LPI9FnOBAzZPbnE76kaKVInYKHMVqrEX+fk3NqsHMK8=',
+    dpop: 'allowed',
+    policy: { graceBinding: 'none' },
+  })
+  const sign = async (htm: string, htu: string, ath?: string) =>
+    new SignJWT({ jti: crypto.randomUUID(), htm, htu, iat: Math.floor(Date.now() / 1000), ...(ath ? { ath } : {}) })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+      .sign(privateKey)
+  const refreshUrl = `${ISSUER}/auth/refresh`
+  const first = await verifyDpopProof(
+    await sign('POST', refreshUrl),
+    { method: 'POST', url: refreshUrl },
+    { now: Date.now() },
+  )
+  if (!first.ok) throw new Error(`micro: dpop proof refused: ${first.message}`)
+  const jkt = first.jkt
+  const bearer = await engine.issue('bearer-user')
+  const bound = await engine.issue('dpop-user', { dpop: { jkt } })
+  const ath = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(bound.accessToken))).toString(
+    'base64url',
+  )
+  const meUrl = `${ISSUER}/me`
+  const guardProof = await sign('GET', meUrl, ath)
+  const refreshProof = await sign('POST', refreshUrl)
+  let bearerToken = bearer.refreshToken
+  let boundToken = bound.refreshToken
+  note('micro: dpop')
+  const rows = await measureSideBySide(
+    [
+      { name: 'guard, bearer: verifyAccess (cached)', fn: () => engine.verifyAccess(bearer.accessToken) },
+      {
+        name: 'guard, DPoP: proof check + verifyAccess (cached)',
+        fn: async () => {
+          const proof = await verifyDpopProof(
+            guardProof,
+            { method: 'GET', url: meUrl, accessToken: bound.accessToken },
+            { now: Date.now() },
+          )
+          return proof.ok && (await engine.verifyAccess(bound.accessToken, { dpopJkt: proof.jkt })).ok
+        },
+      },
+      {
+        name: 'refresh, bearer: engine.refresh (memory)',
+        fn: async () => {
+          const r = await engine.refresh(bearerToken)
+          if (r.ok) bearerToken = r.pair.refreshToken
+          return r.ok
+        },
+      },
+      {
+        name: 'refresh, DPoP-bound: proof check + engine.refresh (memory)',
+        fn: async () => {
+          const proof = await verifyDpopProof(refreshProof, { method: 'POST', url: refreshUrl }, { now: Date.now() })
+          if (!proof.ok) return false
+          const r = await engine.refresh(boundToken, { dpop: { jkt: proof.jkt } })
+          if (r.ok) boundToken = r.pair.refreshToken
+          return r.ok
+        },
+      },
+    ],
+    options,
+  )
+  groups.push({ id: 'dpop', title: 'DPoP: guard and refresh, next to bearer', rows })
 }
 
 const result: MicroResult = { mode, ...options, groups }

@@ -3,7 +3,15 @@
 // layer and the verifier. Not wired into them yet (issue 15): this is its foundation.
 import { constantTimeEqual } from '@oslojs/crypto/subtle'
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding'
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, type JWK, jwtVerify } from 'jose'
+import {
+  calculateJwkThumbprint,
+  decodeProtectedHeader,
+  EmbeddedJWK,
+  type CryptoKey as JoseKey,
+  type JWK,
+  type JWSHeaderParameters,
+  jwtVerify,
+} from 'jose'
 import { type Failure, failure } from '../errors/index.js'
 import { hmacSha256 } from './refresh-token.js'
 
@@ -85,7 +93,7 @@ export async function verifyDpopProof(
   let payload: Record<string, unknown>
   let jwk: JWK
   try {
-    const verified = await jwtVerify(proof, EmbeddedJWK, {
+    const verified = await jwtVerify(proof, embeddedKey, {
       typ: 'dpop+jwt',
       algorithms,
       currentDate: new Date(options.now),
@@ -117,6 +125,26 @@ export async function verifyDpopProof(
     return failure('ERR_DPOP_NONCE_REQUIRED', 'DPoP proof: use the nonce the server gave (DPoP-Nonce)')
   }
   return { ok: true, jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat }
+}
+
+/**
+ * Clients sign many proofs with one key: its imported form (jose's EmbeddedJWK, which also
+ * refuses a private key and a `use` or `alg` that does not fit) is kept per JWK and algorithm,
+ * at most 1,000 keys, oldest first out. An import costs more than the signature check.
+ */
+const importedKeys = new Map<string, Promise<JoseKey>>()
+const MAX_IMPORTED_KEYS = 1000
+
+function embeddedKey(header: JWSHeaderParameters, token: Parameters<typeof EmbeddedJWK>[1]): Promise<JoseKey> {
+  const id = `${String(header.alg)}.${JSON.stringify(header.jwk)}`
+  let key = importedKeys.get(id)
+  if (key === undefined) {
+    key = EmbeddedJWK(header, token) as Promise<JoseKey>
+    key.catch(() => importedKeys.delete(id))
+    if (importedKeys.size >= MAX_IMPORTED_KEYS) importedKeys.delete(importedKeys.keys().next().value as string)
+    importedKeys.set(id, key)
+  }
+  return key
 }
 
 /** Why jose refused, in words safe to show (never the proof itself). */
