@@ -185,9 +185,11 @@ function csrfCookie(): string | null {
 }
 
 /**
- * Creates the client half of the refresh flow. Lockless: inside the server's grace window a
- * concurrent refresh of the same generation gets the identical successor, so two tabs (or two
- * clients in one tab) refreshing at once is harmless, and no lock is ever held across the network.
+ * Creates the client half of the refresh flow. Nothing ever waits on a lock: inside the server's
+ * grace window a concurrent refresh of the same generation gets the identical successor, so two
+ * tabs (or two clients in one tab) refreshing at once is harmless. In cookie mode one tab at a
+ * time refreshes, under a Web Lock taken only if free (see below), because the shared cookie jar
+ * could otherwise chain two rotations inside one window.
  */
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   const base = new URL(options.baseUrl)

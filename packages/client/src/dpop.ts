@@ -65,10 +65,10 @@ export function createDpopSigner(options: { readonly database?: string } = {}): 
       if (found !== undefined) return found
       const made = await generate()
       // Keep what another tab stored in the meantime; else store ours: one readwrite transaction.
-      const keys = await store('readwrite')
-      const raced = (await done(keys.get(CURRENT))) as CryptoKeyPair | undefined
+      const objects = await store('readwrite')
+      const raced = (await done(objects.get(CURRENT))) as CryptoKeyPair | undefined
       if (raced !== undefined) return raced
-      await done(keys.put(made, CURRENT))
+      await done(objects.put(made, CURRENT))
       return made
     })()
     held.catch(() => {

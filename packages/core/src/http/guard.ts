@@ -1,7 +1,7 @@
 import { AuthError, type AuthErrorCode, isAuthError } from '../errors/index.js'
 import { assertKnownOptions } from '../errors/options.js'
 import { parseDuration } from '../policy/policy.js'
-import type { AccessClaims } from '../tokens/types.js'
+import type { AccessClaims, VerifyAccessResult } from '../tokens/types.js'
 import { type Body, peekParsedBody } from './body.js'
 import { type RequestCookies, readCookies } from './cookies.js'
 import { CSRF_HEADER, csrfMatches, isUnsafeMethod } from './csrf.js'
@@ -121,17 +121,12 @@ export async function authenticateRequest<T extends object, U = unknown>(
     const csrf = checkCsrf(ctx, request, cookies)
     if (csrf) return csrf
   }
-  let verified: Awaited<ReturnType<typeof ctx.verifyAccess<T>>>
-  try {
-    verified = await ctx.verifyAccess<T>(
-      found.token,
-      maxAuthAgeSeconds === undefined ? NO_FRESHNESS : { maxAuthAge: maxAuthAgeSeconds },
-    )
-  } catch (error) {
-    // Only an outage can throw here (a revocation check that cannot reach its store): fail closed.
-    if (isAuthError(error)) return { ok: false, code: error.code, response: thrownResponse(error, ctx.realm) }
-    throw error
-  }
+  const verified = await verifyFailClosed<T>(
+    ctx,
+    found.token,
+    maxAuthAgeSeconds === undefined ? NO_FRESHNESS : { maxAuthAge: maxAuthAgeSeconds },
+  )
+  if ('response' in verified) return verified
   if (verified.ok) {
     if (found.location === 'cookie') {
       const csrf = await checkCsrfFamily(ctx, request, cookies, verified.claims.sid)
@@ -151,6 +146,25 @@ const EMPTY_COOKIES: RequestCookies = readCookies(null)
 
 /** An optional guard's answer to a request without a token. */
 const ANONYMOUS = Object.freeze({ ok: true as const, claims: null, user: null })
+
+/**
+ * `ctx.verifyAccess`, failing closed: only an outage can throw there (a revocation check that
+ * cannot reach its store), and it becomes the guard's failure with its status.
+ */
+async function verifyFailClosed<T extends object>(
+  ctx: HttpContext,
+  token: string,
+  options: Parameters<HttpContext['verifyAccess']>[1],
+): Promise<
+  VerifyAccessResult<T> | { readonly ok: false; readonly code: AuthErrorCode; readonly response: AuthResponse }
+> {
+  try {
+    return await ctx.verifyAccess<T>(token, options)
+  } catch (error) {
+    if (isAuthError(error)) return { ok: false, code: error.code, response: thrownResponse(error, ctx.realm) }
+    throw error
+  }
+}
 
 /** `Authorization: DPoP <token>` (the scheme is case-insensitive, RFC 9110 §11.1). */
 const DPOP_SCHEME = /^dpop +/i
@@ -197,16 +211,11 @@ async function authenticateDpop<T extends object, U>(
     const message = proof.ok ? 'DPoP proof: missing (a DPoP token needs its DPoP header)' : proof.message
     return { ok: false, code, response: dpopChallenge('invalid_dpop_proof', code, message) }
   }
-  let verified: Awaited<ReturnType<typeof ctx.verifyAccess<T>>>
-  try {
-    verified = await ctx.verifyAccess<T>(token, {
-      dpopJkt: proof.jkt,
-      ...(maxAuthAgeSeconds === undefined ? {} : { maxAuthAge: maxAuthAgeSeconds }),
-    })
-  } catch (error) {
-    if (isAuthError(error)) return { ok: false, code: error.code, response: thrownResponse(error, ctx.realm) }
-    throw error
-  }
+  const verified = await verifyFailClosed<T>(ctx, token, {
+    dpopJkt: proof.jkt,
+    ...(maxAuthAgeSeconds === undefined ? {} : { maxAuthAge: maxAuthAgeSeconds }),
+  })
+  if ('response' in verified) return verified
   if (verified.ok && verified.claims.cnf === undefined) {
     const message = 'this access token is not bound to a DPoP key: present it as Bearer'
     return {

@@ -62,6 +62,7 @@ export type DpopProofErrorCode = 'ERR_DPOP_PROOF_INVALID' | 'ERR_DPOP_NONCE_REQU
 
 export type DpopProofResult = DpopProof | Failure<DpopProofErrorCode>
 
+const UTF8 = new TextEncoder()
 const invalid = (message: string) => failure('ERR_DPOP_PROOF_INVALID', `DPoP proof: ${message}`)
 const SYMMETRIC = /^(HS|none$)/i
 /** JWK members that only a private (or symmetric) key has (RFC 7518 §6). */
@@ -106,9 +107,9 @@ export async function verifyDpopProof(
   const { jti, htm, htu, iat } = payload
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) return invalid('jti is missing')
   if (htm !== request.method) return invalid('htm does not match the request method')
-  if (typeof htu !== 'string' || normalizeHtu(htu) === null || normalizeHtu(htu) !== normalizeHtu(request.url)) {
+  const presented = typeof htu === 'string' ? normalizeHtu(htu) : null
+  if (presented === null || presented !== normalizeHtu(request.url))
     return invalid('htu does not match the request URL')
-  }
   if (typeof iat !== 'number' || !Number.isFinite(iat)) return invalid('iat is missing')
   const maxAge = options.maxAge ?? 60_000
   const leeway = options.leeway ?? 5_000
@@ -117,7 +118,7 @@ export async function verifyDpopProof(
   if (request.accessToken !== undefined) {
     const ath = payload.ath
     const want = await accessTokenHash(request.accessToken)
-    if (typeof ath !== 'string' || !constantTimeEqual(new TextEncoder().encode(ath), new TextEncoder().encode(want))) {
+    if (typeof ath !== 'string' || !constantTimeEqual(UTF8.encode(ath), UTF8.encode(want))) {
       return invalid('ath does not match the access token')
     }
   }
@@ -186,7 +187,7 @@ export function normalizeHtu(url: string): string | null {
 
 /** `ath`: the unpadded base64url SHA-256 of the access token (RFC 9449 §4.2). */
 export async function accessTokenHash(accessToken: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken))
+  const digest = await crypto.subtle.digest('SHA-256', UTF8.encode(accessToken))
   return encodeBase64urlNoPadding(new Uint8Array(digest))
 }
 
@@ -203,8 +204,8 @@ export interface DpopNonces {
 
 /** Creates {@link DpopNonces} under `key` (derive it from the key ring), with buckets of `bucketMs` (default 5 min). */
 export function createDpopNonces(key: Uint8Array, bucketMs = 5 * 60_000): DpopNonces {
-  const mac = async (bucket: number) => encodeBase64urlNoPadding(await hmacSha256(key, `dpop-nonce.${bucket}`))
-  const nonceFor = async (bucket: number) => `${bucket.toString(36)}.${await mac(bucket)}`
+  const mac = (bucket: number) => hmacSha256(key, `dpop-nonce.${bucket}`)
+  const nonceFor = async (bucket: number) => `${bucket.toString(36)}.${encodeBase64urlNoPadding(await mac(bucket))}`
   return {
     current: (now) => nonceFor(Math.floor(now / bucketMs)),
     async accepts(nonce, now) {
@@ -219,7 +220,7 @@ export function createDpopNonces(key: Uint8Array, bucketMs = 5 * 60_000): DpopNo
       } catch {
         return false
       }
-      const want = decodeBase64urlIgnorePadding(await mac(bucket))
+      const want = await mac(bucket)
       return given.length === want.length && constantTimeEqual(given, want)
     },
   }
