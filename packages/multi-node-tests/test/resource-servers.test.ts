@@ -90,6 +90,10 @@ describe.skipIf(!url)('resource servers that only verify, beside an auth server 
       authEnv({ signing: [k2.private, { ...k1.public, retiresAt: k1RetiresAt }], activeSigningKid: 'k2', refresh }),
     )
     processes.push(auth)
+    // A fast restart can land inside the resource servers' 0.5 s cooldown since their start-up
+    // fetch, where an unknown kid is refused by design (a flood of kids costs one fetch per
+    // cooldown): wait it out, so the new kid is what triggers the fetch.
+    await new Promise((resolve) => setTimeout(resolve, 600))
     const second = await login('alice')
     for (const rs of resources) expect(await me(rs, second.access_token)).toBe(200)
     // The new kid cost one JWKS fetch on each resource server (none restarted).
