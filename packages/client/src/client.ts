@@ -421,13 +421,24 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const logoutRequest = async (route: '/logout' | '/logout-all', body?: Record<string, unknown> | null) => {
     const held = session
     const csrf = typeof body?.csrf_token === 'string' ? body.csrf_token : held?.csrfToken
-    await send(url(route), {
+    const target = url(route)
+    const headers = new Headers(
+      transport === 'cookie' ? { 'x-csrf-token': csrf ?? '' } : { 'content-type': 'application/json' },
+    )
+    // A DPoP-bound session ends only with its key's proof: logout names the family by the
+    // refresh token and a proof (no access token, so one proof serves), logout-all by the
+    // DPoP access token and its proof.
+    try {
+      if (dpop !== undefined && route === '/logout') headers.set('dpop', await dpop.proof('POST', target))
+      else if (dpop !== undefined) await authorized(headers, 'POST', target)
+      else if (held?.accessToken !== undefined) headers.set('authorization', `Bearer ${held.accessToken}`)
+    } catch {
+      // No key to sign with: the request goes without a proof (and the server ends nothing).
+    }
+    await send(target, {
       method: 'POST',
       credentials: transport === 'cookie' ? 'include' : 'omit',
-      headers: {
-        ...(transport === 'cookie' ? { 'x-csrf-token': csrf ?? '' } : { 'content-type': 'application/json' }),
-        ...(held?.accessToken !== undefined ? { authorization: `Bearer ${held.accessToken}` } : {}),
-      },
+      headers,
       ...(transport === 'bearer' && held?.refreshToken !== undefined
         ? { body: JSON.stringify({ refresh_token: held.refreshToken }) }
         : {}),

@@ -106,6 +106,78 @@ describe("engine dpop: 'allowed'", () => {
   })
 })
 
+describe('engine dpop: a proof replayed from before the last rotation (any node, no jti store)', () => {
+  it('outside the grace window, the same key with a pre-rotation iat is refused and revokes nothing; a fresh iat is reuse', async () => {
+    const { engine, store, clock, events } = createTestEngine({ dpop: 'allowed', policy: { graceBinding: 'none' } })
+    const login = await engine.issue('alice', { dpop: { jkt: mine } })
+    const iat = Math.floor(clock.now() / 1000)
+    const rotated = await engine.refresh(login.refreshToken, { dpop: { jkt: mine, iat } })
+    expect(rotated).toMatchObject({ ok: true, type: 'rotated' })
+    clock.advance(30_000) // past the 10 s grace window, inside the proof's 60 s
+    const before = await store.get(login.familyId)
+    // The captured request (token and proof) sent again, at a node that never saw its jti.
+    expect(await engine.refresh(login.refreshToken, { dpop: { jkt: mine, iat } })).toMatchObject({
+      ok: false,
+      code: 'ERR_DPOP_PROOF_INVALID',
+      message: expect.stringMatching(/before the session last rotated/),
+    })
+    expect(await store.get(login.familyId)).toEqual(before)
+    expect(events.map((e) => e.type)).toEqual(['issued', 'rotated'])
+    // A proof made now, with the rotated-away token, is a presentation by the key holder: reuse.
+    const fresh = Math.floor(clock.now() / 1000)
+    expect(await engine.refresh(login.refreshToken, { dpop: { jkt: mine, iat: fresh } })).toMatchObject({
+      code: 'ERR_REFRESH_TOKEN_REUSED',
+    })
+    expect((await store.get(login.familyId))?.status).toBe('revoked')
+  })
+
+  it('inside the grace window the replayed proof gets the bound successor, and the current token still rotates', async () => {
+    const { engine, clock } = createTestEngine({ dpop: 'allowed', policy: { graceBinding: 'none' } })
+    const login = await engine.issue('alice', { dpop: { jkt: mine } })
+    const iat = Math.floor(clock.now() / 1000)
+    const first = await engine.refresh(login.refreshToken, { dpop: { jkt: mine, iat } })
+    clock.advance(2_000)
+    const again = await engine.refresh(login.refreshToken, { dpop: { jkt: mine, iat } })
+    expect(again).toMatchObject({ ok: true, type: 'replayed', pair: { tokenType: 'DPoP' } })
+    expect(first.ok && again.ok && again.pair.refreshToken === first.pair.refreshToken).toBe(true)
+    if (!first.ok) return
+    // An old iat on the current generation is not this rule's: the current token rotates.
+    expect(await engine.refresh(first.pair.refreshToken, { dpop: { jkt: mine, iat } })).toMatchObject({
+      ok: true,
+      type: 'rotated',
+    })
+  })
+
+  it('refuses an iat that is not a number as misuse', async () => {
+    const { engine } = createTestEngine({ dpop: 'allowed', policy: { graceBinding: 'none' } })
+    const login = await engine.issue('alice', { dpop: { jkt: mine } })
+    await expect(
+      engine.refresh(login.refreshToken, { dpop: { jkt: mine, iat: 'now' as never } }),
+    ).rejects.toMatchObject({
+      code: 'ERR_CONFIG_INVALID',
+    })
+  })
+})
+
+describe('engine dpop: inspectRefreshToken (logout, RFC 7009)', () => {
+  it('finds a bound family only with its own key; without a proof or with another key, nothing is ended', async () => {
+    const { engine, store, clock } = createTestEngine({ dpop: 'allowed', policy: { graceBinding: 'none' } })
+    const login = await engine.issue('alice', { dpop: { jkt: mine } })
+    const refused = { ok: false, code: 'ERR_DPOP_PROOF_INVALID' }
+    expect(await engine.inspectRefreshToken(login.refreshToken)).toMatchObject(refused)
+    expect(await engine.inspectRefreshToken(login.refreshToken, { dpop: { jkt: thief } })).toMatchObject(refused)
+    expect(await engine.inspectRefreshToken(login.refreshToken, { dpop: { jkt: mine } })).toMatchObject({
+      ok: true,
+      familyId: login.familyId,
+    })
+    // A rotated-away token without the key trips no reuse through logout either.
+    await engine.refresh(login.refreshToken, { dpop: { jkt: mine } })
+    clock.advance(60_000)
+    expect(await engine.inspectRefreshToken(login.refreshToken)).toMatchObject(refused)
+    expect((await store.get(login.familyId))?.status).toBe('active')
+  })
+})
+
 describe('engine dpop: the mode', () => {
   it("'off' (the default) refuses a proof given to issue or refresh as misuse; 'required' refuses a login without one", async () => {
     const off = createTestEngine().engine

@@ -106,12 +106,14 @@ export function createEngine(options: EngineOptions): Engine {
         claims,
         clientId: refreshOptions.clientId,
         dpopJkt: dpopJkt(refreshOptions.dpop, ctx.dpop, 'refresh'),
+        dpopIat: dpopIat(refreshOptions.dpop),
         // Checked against the longest policy here; the family's own policy caps it when signing.
         accessTtl: shorterAccessTtl(ctx.policy, refreshOptions.accessTtl, 'refresh', ctx.policies),
       })
     },
 
-    inspectRefreshToken: (token, inspectOptions) => inspect(ctx, token, inspectOptions?.clientId),
+    inspectRefreshToken: (token, inspectOptions) =>
+      inspect(ctx, token, inspectOptions?.clientId, dpopJkt(inspectOptions?.dpop, ctx.dpop, 'inspectRefreshToken')),
 
     async revoke(familyId, reason) {
       checkReason(reason)
@@ -263,6 +265,16 @@ function dpopJkt(dpop: { readonly jkt: string } | undefined, mode: DpopMode, whe
     )
   }
   return dpop.jkt
+}
+
+/** A proof's `iat` (seconds), when the caller gave one; misuse throws. */
+function dpopIat(dpop: { readonly iat?: number } | undefined): number | undefined {
+  const iat = dpop?.iat
+  if (iat === undefined) return undefined
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) {
+    throw new AuthError('ERR_CONFIG_INVALID', "refresh: dpop.iat must be the proof's iat, seconds since the epoch")
+  }
+  return iat
 }
 
 function checkReason(reason: unknown): asserts reason is RevocationReason {

@@ -28,6 +28,8 @@ export interface RefreshRequest {
   readonly accessTtl?: number | undefined
   /** The thumbprint of this request's verified DPoP proof, if it had one. */
   readonly dpopJkt?: string | undefined
+  /** That proof's `iat`, seconds (its own clock), when the caller gave it. */
+  readonly dpopIat?: number | undefined
 }
 
 /**
@@ -95,10 +97,16 @@ export async function inspect(
   ctx: EngineContext,
   token: unknown,
   clientId: string | undefined,
+  dpopJkt?: string | undefined,
 ): Promise<InspectRefreshResult> {
   const auth = await authenticateRefreshToken(ctx, token)
   if (!auth.ok) return auth
   if (otherClient(auth.family, clientId)) return NOT_THIS_CLIENT()
+  // A DPoP-bound family is named only with its own key's proof: the token alone (or with
+  // another key's proof) ends nothing, so a thief of the useless token cannot log the user out.
+  if (auth.family.jkt !== null && dpopJkt !== auth.family.jkt) {
+    return failure('ERR_DPOP_PROOF_INVALID', 'this session is bound to a DPoP key: send a DPoP proof signed by it')
+  }
   // A generation the family never reached was never handed out: refuse it as refresh does.
   if (auth.generation > auth.family.generation) {
     return invalid()
@@ -140,6 +148,33 @@ async function staleOutsideWindow(
   )
 }
 
+/**
+ * A proof by the family's own key, older than the family's last rotation, with a generation that
+ * rotation retired, outside the grace window: the proof (and the token) of a refresh that already
+ * happened, replayed, perhaps at another node whose replay cache never saw its `jti`. A client
+ * holding the key signs a fresh proof for every request, so this is no presentation by it, and
+ * no reuse: refused, nothing revoked. Inside the grace window it is a replay and gets the bound
+ * successor, useless without the key. `rotatedAt` is the family record's own field: O(1), no
+ * per-`jti` store, and every node agrees. The proof's clock may run `leeway` ahead of ours.
+ */
+function replayedProof(
+  ctx: EngineContext,
+  family: FamilyRecord,
+  generation: number,
+  now: number,
+  request: RefreshRequest,
+): boolean {
+  return (
+    family.jkt !== null &&
+    request.dpopJkt === family.jkt &&
+    request.dpopIat !== undefined &&
+    generation < family.generation &&
+    family.rotatedAt !== null &&
+    request.dpopIat * 1000 <= family.rotatedAt + ctx.policy.leeway &&
+    !inGraceWindow(family, generation, now, ctx.policyOf(family))
+  )
+}
+
 function planRefresh(
   ctx: EngineContext,
   family: FamilyRecord,
@@ -156,6 +191,15 @@ function planRefresh(
     request.dpopJkt !== family.jkt
   ) {
     return stolenKeyPlan(ctx, family, generation, now)
+  }
+  if (replayedProof(ctx, family, generation, now, request)) {
+    return {
+      finish: () =>
+        failure(
+          'ERR_DPOP_PROOF_INVALID',
+          'DPoP proof: this proof was made before the session last rotated (a replayed proof); nothing was changed',
+        ),
+    }
   }
   const decision = decide(family, { type: 'refresh', generation, now, binding: request.binding }, ctx.policyOf(family))
   switch (decision.type) {

@@ -130,15 +130,23 @@ export interface RefreshOptions {
    * The verified DPoP proof of this request, if it had one. A DPoP-bound family without one is
    * refused (`ERR_DPOP_PROOF_INVALID`) and nothing is revoked (anyone holding the useless token
    * could otherwise log the user out); one by another key is a thief's reuse: refused
-   * (`ERR_REFRESH_TOKEN_REUSED`) and the family is revoked.
+   * (`ERR_REFRESH_TOKEN_REUSED`) and the family is revoked. `iat` (seconds, the proof's own) tells
+   * a proof replayed from before the family's last rotation: refused, nothing revoked.
    */
-  readonly dpop?: { readonly jkt: string }
+  readonly dpop?: { readonly jkt: string; readonly iat?: number }
 }
 
 /** Options of `engine.inspectRefreshToken`. */
 export interface InspectOptions {
   /** The presenting client (RFC 7009 revocation): refused when the family is bound to another. */
   readonly clientId?: string
+  /**
+   * The verified DPoP proof of this request, if it had one. A DPoP-bound family is found only
+   * with a proof by its own key; without one, or with another key's, the answer is
+   * `ERR_DPOP_PROOF_INVALID` and nothing is revoked (logout is not a rotation, and the token
+   * alone must not let its holder end the session).
+   */
+  readonly dpop?: { readonly jkt: string }
 }
 
 /** Options of `engine.verifyAccess`. */

@@ -196,4 +196,59 @@ describe('DPoP through the http layer', () => {
     })
     expect(() => createAuthHttp({ engine, publicUrl: 'https://x.example/path' })).toThrow(/publicUrl must be an origin/)
   })
+
+  it('logout and RFC 7009 revocation by a bound refresh token need its key: without one nothing ends', async () => {
+    const { http, engine, store } = setUp()
+    const now = () => engine.clock.now()
+    const pair = (await logIn(http, engine, mine)).pair as NonNullable<Awaited<ReturnType<typeof logIn>>['pair']>
+    const post = async (path: string, headers: Record<string, string>, body: unknown) =>
+      (await http.handle(request('POST', path, headers, body))) as NonNullable<Awaited<ReturnType<AuthHttp['handle']>>>
+
+    // The token alone, or with a thief's proof: logout refused, revocation answered 200 as always, the family alive.
+    const bare = await post('/auth/logout', {}, { refresh_token: pair.refreshToken })
+    expect(bare).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } })
+    const thiefs = await post(
+      '/auth/logout',
+      { dpop: await proof(thief, 'POST', `${ORIGIN}/auth/logout`, now()) },
+      { refresh_token: pair.refreshToken },
+    )
+    expect(thiefs).toMatchObject({ status: 400, body: { code: 'ERR_DPOP_PROOF_INVALID' } })
+    for (const token of [pair.refreshToken, pair.accessToken]) {
+      expect((await post('/auth/revoke', {}, { token })).status).toBe(200)
+    }
+    expect((await store.get(pair.familyId))?.status).toBe('active')
+
+    // RFC 7009 with the key's proof revokes the family.
+    const revoked = await post(
+      '/auth/revoke',
+      { dpop: await proof(mine, 'POST', `${ORIGIN}/auth/revoke`, now()) },
+      { token: pair.refreshToken },
+    )
+    expect(revoked.status).toBe(200)
+    expect((await store.get(pair.familyId))?.status).toBe('revoked')
+
+    // Logout with the key's proof (and no access token: one proof names the family) ends another.
+    const second = (await logIn(http, engine, mine)).pair as NonNullable<Awaited<ReturnType<typeof logIn>>['pair']>
+    const out = await post(
+      '/auth/logout',
+      { dpop: await proof(mine, 'POST', `${ORIGIN}/auth/logout`, now()) },
+      { refresh_token: second.refreshToken },
+    )
+    expect(out.status).toBe(204)
+    expect((await store.get(second.familyId))?.status).toBe('revoked')
+  })
+
+  it('logout with an expired DPoP access token falls back to the body refresh token under the same proof', async () => {
+    const { http, engine, store, clock } = setUp()
+    const pair = (await logIn(http, engine, mine)).pair as NonNullable<Awaited<ReturnType<typeof logIn>>['pair']>
+    clock.advance(16 * 60_000) // past the access token's 15 minutes
+    const url = `${ORIGIN}/auth/logout`
+    const headers = {
+      authorization: `DPoP ${pair.accessToken}`,
+      dpop: await proof(mine, 'POST', url, engine.clock.now(), pair.accessToken),
+    }
+    const out = await http.handle(request('POST', '/auth/logout', headers, { refresh_token: pair.refreshToken }))
+    expect(out?.status).toBe(204)
+    expect((await store.get(pair.familyId))?.status).toBe('revoked')
+  })
 })

@@ -29,8 +29,14 @@ export function publicRequestUrl(dpop: HttpDpop, request: AuthRequest): string |
   return `${request.protocol}://${request.hostname}${port === undefined ? '' : `:${port}`}${path}`
 }
 
-/** A checked proof's key thumbprint, undefined when the request had no `DPoP` header. */
-export type RequestProof = { readonly ok: true; readonly jkt: string | undefined } | Failure<DpopProofErrorCode>
+/** A checked proof's key thumbprint and `iat` (seconds), undefined when the request had no `DPoP` header. */
+export type RequestProof =
+  | { readonly ok: true; readonly jkt: string; readonly iat: number }
+  | { readonly ok: true; readonly jkt: undefined }
+  | Failure<DpopProofErrorCode>
+
+/** Proofs already accepted, per request: a route that checks a request's proof twice (logout: the access token's guard, then a refresh token in the body) counts its `jti` once. */
+const accepted = new WeakMap<AuthRequest, RequestProof>()
 
 /**
  * Checks the request's `DPoP` header, if any: the proof itself (for `accessToken`, its `ath`
@@ -45,6 +51,9 @@ export async function requestProof(
 ): Promise<RequestProof> {
   const header = request.headers.get('dpop')
   if (header === null || header === undefined) return { ok: true, jkt: undefined }
+  // Already accepted for this request (with its `ath`, if it was for an access token).
+  const earlier = accepted.get(request)
+  if (earlier !== undefined && accessToken === undefined) return earlier
   const url = publicRequestUrl(dpop, request)
   if (url === null) {
     return failure('ERR_DPOP_PROOF_INVALID', 'DPoP proof: this server cannot tell its public URL (set publicUrl)')
@@ -60,7 +69,9 @@ export async function requestProof(
   if (seen === 'full') {
     return failure('ERR_DPOP_PROOF_INVALID', 'DPoP proof: too many recent proofs to check for replay; retry shortly')
   }
-  return { ok: true, jkt: proof.jkt }
+  const result = { ok: true, jkt: proof.jkt, iat: proof.iat } as const
+  accepted.set(request, result)
+  return result
 }
 
 /** A guard's refusal of a DPoP request: 401 with `WWW-Authenticate: DPoP` (RFC 9449 §7.1). */

@@ -1,5 +1,7 @@
-import type { AuthErrorCode } from '../errors/index.js'
+import type { InspectOptions } from '../engine/types.js'
+import type { AuthErrorCode, Failure } from '../errors/index.js'
 import { sessionExpiry } from '../machine/lifetime.js'
+import type { DpopProofErrorCode } from '../tokens/dpop.js'
 import { parseRefreshToken } from '../tokens/refresh-token.js'
 import type { AccessClaims } from '../tokens/types.js'
 import { type Body, readBody, stringField } from './body.js'
@@ -168,11 +170,11 @@ async function refresh(ctx: AuthServerContext, request: AuthRequest): Promise<Au
   if (!isTokenSyntax(token)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed', dead)
 
   // DPoP applies to a token the client holds (a body token); a bound family needs its proof.
-  let dpop: { readonly jkt: string } | undefined
+  let dpop: { readonly jkt: string; readonly iat: number } | undefined
   if (ctx.dpop !== null && transport === 'bearer') {
     const proof = await requestProof(ctx.dpop, request, ctx.clock.now())
     if (!proof.ok) return fail(ctx, proof.code, proof.message)
-    if (proof.jkt !== undefined) dpop = { jkt: proof.jkt }
+    if (proof.jkt !== undefined) dpop = { jkt: proof.jkt, iat: proof.iat }
   }
   const result = await ctx.engine.refresh(token, {
     ...(dpop === undefined ? {} : { dpop }),
@@ -213,13 +215,29 @@ async function logout(ctx: AuthServerContext, request: AuthRequest): Promise<Aut
     if (!found.ok) return fail(ctx, found.code, found.message)
     if (found.value === undefined) return access.response
     if (!isTokenSyntax(found.value)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed')
-    const inspected = await ctx.engine.inspectRefreshToken(found.value)
+    const proof = await bodyTokenProof(ctx, request)
+    if (!proof.ok) return fail(ctx, proof.code, proof.message)
+    const inspected = await ctx.engine.inspectRefreshToken(found.value, proof.dpop)
     if (!inspected.ok) return fail(ctx, inspected.code, inspected.message)
     familyId = inspected.familyId
   }
   // Not found, revoked or expired all mean the family is over: logging out again succeeds.
   await ctx.engine.revoke(familyId, 'logout')
   return emptyResponse(204, ctx.transport === 'cookie' ? clearCookies(ctx.cookies) : [])
+}
+
+/**
+ * The DPoP proof of a request that names a family by a body refresh token (logout, RFC 7009
+ * revocation), as `inspectRefreshToken`'s options: a bound family is found only with its key's proof.
+ */
+async function bodyTokenProof(
+  ctx: AuthServerContext,
+  request: AuthRequest,
+): Promise<{ readonly ok: true; readonly dpop: InspectOptions } | Failure<DpopProofErrorCode>> {
+  if (ctx.dpop === null) return { ok: true, dpop: {} }
+  const proof = await requestProof(ctx.dpop, request, ctx.clock.now())
+  if (!proof.ok) return proof
+  return { ok: true, dpop: proof.jkt === undefined ? {} : { dpop: { jkt: proof.jkt } } }
 }
 
 /** The CSRF check of a request whose credential is the refresh cookie `token`: both halves. */
@@ -348,10 +366,13 @@ async function revoke(ctx: AuthServerContext, request: AuthRequest): Promise<Aut
   }
   if (isTokenSyntax(token.value)) {
     const value = token.value
+    // A DPoP-bound token is revoked only with its key's proof (else 200, nothing revoked).
+    const proof = await bodyTokenProof(ctx, request)
+    const jkt = proof.ok ? proof.dpop.dpop?.jkt : undefined
     // The hint only orders the lookups (RFC 7009 §2.1: an unknown hint is ignored).
     const order = hint.value === 'access_token' ? [asAccess, asRefresh] : [asRefresh, asAccess]
     for (const familyOf of order) {
-      const found = await familyOf(ctx, value, clientId)
+      const found = await familyOf(ctx, value, clientId, jkt)
       if (found === 'other_client') {
         // RFC 7009 §2.1: a token issued to another client is refused, not revoked.
         return fail(ctx, 'ERR_REFRESH_TOKEN_INVALID', 'the token was not issued to this client')
@@ -367,14 +388,27 @@ async function revoke(ctx: AuthServerContext, request: AuthRequest): Promise<Aut
 
 type Found = string | null | 'other_client'
 
-async function asRefresh(ctx: AuthServerContext, token: string, clientId: string | undefined): Promise<Found> {
-  const inspected = await ctx.engine.inspectRefreshToken(token, clientId === undefined ? {} : { clientId })
+async function asRefresh(
+  ctx: AuthServerContext,
+  token: string,
+  clientId: string | undefined,
+  jkt: string | undefined,
+): Promise<Found> {
+  const inspected = await ctx.engine.inspectRefreshToken(token, {
+    ...(clientId === undefined ? {} : { clientId }),
+    ...(jkt === undefined ? {} : { dpop: { jkt } }),
+  })
   if (inspected.ok) return inspected.familyId
   return inspected.otherClient === true ? 'other_client' : null
 }
 
-async function asAccess(ctx: AuthServerContext, token: string, clientId: string | undefined): Promise<Found> {
-  const verified = await ctx.engine.verifyAccess(token)
+async function asAccess(
+  ctx: AuthServerContext,
+  token: string,
+  clientId: string | undefined,
+  jkt: string | undefined,
+): Promise<Found> {
+  const verified = await ctx.engine.verifyAccess(token, jkt === undefined ? {} : { dpopJkt: jkt })
   if (!verified.ok) return null
   const claims = verified.claims as AccessClaims
   if (clientId !== undefined && claims.client_id !== undefined && claims.client_id !== clientId) return 'other_client'
