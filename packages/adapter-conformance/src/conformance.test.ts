@@ -116,4 +116,9 @@ describe.each(ADAPTERS)('$name over a real socket', (adapter) => {
     running = await startSuite(adapter, 'bearer', {}, { dpop: 'allowed' })
     await runOAuthDpopClient(running)
   })
+
+  it('with requireDpopNonce, oauth4webapi retries once on use_dpop_nonce and goes on with the nonce the answers carry', async () => {
+    running = await startSuite(adapter, 'bearer', { requireDpopNonce: true }, { dpop: 'allowed' })
+    await runOAuthDpopClient(running, { nonces: true })
+  })
 })

@@ -95,7 +95,7 @@ function b64url(input: Uint8Array | string): string {
  * with its DPoP handle and calls a guarded route with `Authorization: DPoP`. A bearer
  * presentation of the bound token, a refresh without a proof and one by another key are refused.
  */
-export async function runOAuthDpopClient(ctx: SuiteContext): Promise<void> {
+export async function runOAuthDpopClient(ctx: SuiteContext, { nonces = false } = {}): Promise<void> {
   const as: oauth.AuthorizationServer = { issuer: ctx.url, token_endpoint: `${ctx.url}${PREFIX}/refresh` }
   // The suite's clock is a manual one: oauth4webapi dates its proofs by it through clockSkew.
   const client: oauth.Client = {
@@ -108,42 +108,68 @@ export async function runOAuthDpopClient(ctx: SuiteContext): Promise<void> {
 
   const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', keys.publicKey)
   const header = b64url(JSON.stringify({ alg: 'ES256', typ: 'dpop+jwt', jwk: { kty, crv, x, y } }))
-  const payload = b64url(
-    JSON.stringify({
-      jti: crypto.randomUUID(),
-      htm: 'POST',
-      htu: `${ctx.url}/login`,
-      iat: Math.floor(ctx.clock.now() / 1000),
-    }),
-  )
-  const signature = await crypto.subtle.sign(
-    { name: 'ECDSA', hash: 'SHA-256' },
-    keys.privateKey,
-    new TextEncoder().encode(`${header}.${payload}`),
-  )
-  const login = await ctx.request('/login', {
-    json: { username: 'dora' },
-    headers: { dpop: `${header}.${payload}.${b64url(new Uint8Array(signature))}` },
-  })
+  const loginProof = async (nonce?: string) => {
+    const payload = b64url(
+      JSON.stringify({
+        jti: crypto.randomUUID(),
+        htm: 'POST',
+        htu: `${ctx.url}/login`,
+        iat: Math.floor(ctx.clock.now() / 1000),
+        ...(nonce === undefined ? {} : { nonce }),
+      }),
+    )
+    const signature = await crypto.subtle.sign(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      keys.privateKey,
+      new TextEncoder().encode(`${header}.${payload}`),
+    )
+    return `${header}.${payload}.${b64url(new Uint8Array(signature))}`
+  }
+  let login = await ctx.request('/login', { json: { username: 'dora' }, headers: { dpop: await loginProof() } })
+  if (nonces) {
+    // The server asks for its nonce first (RFC 9449 §8), and takes the proof that carries it.
+    expect(login.status, login.text).toBe(400)
+    expect(login.json?.error).toBe('use_dpop_nonce')
+    const nonce = login.headers.get('dpop-nonce') as string
+    login = await ctx.request('/login', { json: { username: 'dora' }, headers: { dpop: await loginProof(nonce) } })
+  }
   expect(login.status, login.text).toBe(200)
   expect(login.json?.token_type).toBe('DPoP')
 
-  const refreshed = await oauth.processRefreshTokenResponse(
-    as,
-    client,
-    await oauth.refreshTokenGrantRequest(as, client, oauth.None(), login.json?.refresh_token as string, options),
+  // oauth4webapi keeps each server's DPoP-Nonce and throws a nonce error once: the app retries once.
+  let nonceErrors = 0
+  const once = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call()
+    } catch (error) {
+      if (!oauth.isDPoPNonceError(error)) throw error
+      nonceErrors++
+      return call()
+    }
+  }
+  const refreshed = await once(async () =>
+    oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), login.json?.refresh_token as string, options),
+    ),
   )
   expect(refreshed.token_type).toBe('dpop')
-  const me = await oauth.protectedResourceRequest(
-    refreshed.access_token,
-    'GET',
-    new URL(`${ctx.url}/me`),
-    new Headers(),
-    null,
-    options,
-  )
+  const me = await once(async () => {
+    const response = await oauth.protectedResourceRequest(
+      refreshed.access_token,
+      'GET',
+      new URL(`${ctx.url}/me`),
+      new Headers(),
+      null,
+      options,
+    )
+    return response
+  })
   expect(me.status).toBe(200)
   expect(((await me.json()) as { sub?: string }).sub).toBe('dora')
+  // With nonces: one refused refresh (oauth4webapi had none yet), then the token answer's nonce serves the guard.
+  expect(nonceErrors).toBe(nonces ? 1 : 0)
 
   // Stolen without the key, the tokens are worth nothing.
   expect((await ctx.request('/me', { bearer: refreshed.access_token })).status).toBe(401)
@@ -152,13 +178,14 @@ export async function runOAuthDpopClient(ctx: SuiteContext): Promise<void> {
   expect(bare.json?.error).toBe('invalid_dpop_proof')
   expect((await ctx.engine.list('dora')).length).toBe(1)
   const otherKeys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
-  const thief = await oauth
-    .refreshTokenGrantRequest(as, client, oauth.None(), refreshed.refresh_token as string, {
-      ...options,
-      DPoP: oauth.DPoP(client, otherKeys),
-    })
-    .then((response) => oauth.processRefreshTokenResponse(as, client, response))
-    .catch((error: unknown) => error)
+  const thiefs = { ...options, DPoP: oauth.DPoP(client, otherKeys) }
+  const thief = await once(async () =>
+    oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshed.refresh_token as string, thiefs),
+    ),
+  ).catch((error: unknown) => error)
   expect(thief).toBeInstanceOf(oauth.ResponseBodyError)
   expect((thief as oauth.ResponseBodyError).error).toBe('invalid_grant')
   expect(await ctx.engine.list('dora')).toEqual([])

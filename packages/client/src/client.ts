@@ -249,7 +249,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   /** Keeps a server's DPoP nonce for the next proofs; whether it sent one. */
   const nonced = (response: Response) => {
     const value = response.headers.get('dpop-nonce')
-    if (value !== null) dpop?.nonce(value)
+    if (value !== null) dpop?.nonce(value, response.url || undefined)
     return value !== null
   }
   // One device id per origin, shared by the tabs, so a replay from another tab matches the binding.

@@ -6,8 +6,11 @@
 export interface DpopSigner {
   /** A proof for `method` and `url` (query and fragment dropped); with `accessToken`, its `ath`. */
   proof(method: string, url: string, accessToken?: string): Promise<string>
-  /** Remembers a server nonce (`DPoP-Nonce`) for the next proofs. */
-  nonce(value: string): void
+  /**
+   * Remembers a server nonce (`DPoP-Nonce`) for the next proofs to the origin of `url` (each
+   * server has its own nonces; without `url`, for every origin that has none of its own).
+   */
+  nonce(value: string, url?: string): void
   /** A new key (at each login): the old one is deleted. */
   renew(): Promise<void>
   /** Deletes the key (at logout). */
@@ -42,7 +45,8 @@ function done<T>(request: IDBRequest<T>): Promise<T> {
 export function createDpopSigner(options: { readonly database?: string } = {}): DpopSigner {
   let db: Promise<IDBDatabase> | null = null
   let held: Promise<CryptoKeyPair> | null = null
-  let lastNonce: string | undefined
+  const nonces = new Map<string, string>()
+  const originOf = (url: string) => new URL(url, (globalThis as { location?: { href: string } }).location?.href).origin
   const open = () => {
     db ??= new Promise<IDBDatabase>((resolve, reject) => {
       const request = indexedDB.open(options.database ?? 'auth-client-dpop', 1)
@@ -82,6 +86,7 @@ export function createDpopSigner(options: { readonly database?: string } = {}): 
       const { privateKey, publicKey } = await keys()
       const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', publicKey)
       const target = new URL(url, (globalThis as { location?: { href: string } }).location?.href)
+      const nonce = nonces.get(target.origin) ?? nonces.get('')
       const claims: Record<string, unknown> = {
         jti: crypto.randomUUID(),
         htm: method.toUpperCase(),
@@ -93,7 +98,7 @@ export function createDpopSigner(options: { readonly database?: string } = {}): 
           new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken))),
         )
       }
-      if (lastNonce !== undefined) claims.nonce = lastNonce
+      if (nonce !== undefined) claims.nonce = nonce
       const input = `${text({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty, crv, x, y } })}.${text(claims)}`
       const signature = await crypto.subtle.sign(
         { name: 'ECDSA', hash: 'SHA-256' },
@@ -102,8 +107,8 @@ export function createDpopSigner(options: { readonly database?: string } = {}): 
       )
       return `${input}.${b64url(new Uint8Array(signature))}`
     },
-    nonce(value) {
-      lastNonce = value
+    nonce(value, url) {
+      nonces.set(url === undefined ? '' : originOf(url), value)
     },
     async renew() {
       const made = await generate()

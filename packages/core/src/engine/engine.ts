@@ -3,6 +3,7 @@ import { createFamilyRecord } from '../machine/record.js'
 import { type FamilyRecord, REVOCATION_REASONS, type RevocationReason } from '../machine/types.js'
 import { type Duration, type LifetimePolicy, parseDuration } from '../policy/policy.js'
 import { familyCsrfToken, familyCsrfTokenMatches } from '../tokens/csrf-token.js'
+import { createDpopNonces } from '../tokens/dpop.js'
 import { generateFamilyId, generateNonce } from '../tokens/refresh-token.js'
 import type { VerifyAccessResult } from '../tokens/types.js'
 import { afterVerify } from '../verifier/checks.js'
@@ -56,6 +57,13 @@ export function createEngine(options: EngineOptions): Engine {
     policies,
     clock: ctx.clock,
     dpop: ctx.dpop,
+    dpopNonces: createDpopNonces({
+      activeKid: () => ctx.keyRing.activeRefreshKid,
+      key: (kid, now) => {
+        const key = ctx.keyRing.refreshKey(kid, now)
+        return key.status === 'ok' ? key.secret : null
+      },
+    }),
 
     async issue(subject, issueOptions = {}) {
       checkSubject(subject)

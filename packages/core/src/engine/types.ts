@@ -5,6 +5,7 @@ import type { FamilyMeta, FamilyRecord, RevocationReason } from '../machine/type
 import type { Duration, LifetimePolicy, PolicyInput } from '../policy/policy.js'
 import type { RevokedFamilies } from '../revocation/types.js'
 import type { Clock, RandomReader } from '../runtime.js'
+import type { DpopNonces } from '../tokens/dpop.js'
 import type { VerifyAccessResult } from '../tokens/types.js'
 import type { VerifyAccessOptions } from '../verifier/checks.js'
 import type { FamilyStore } from './store.js'
@@ -163,6 +164,12 @@ export interface Engine {
   readonly clock: Clock
   /** `EngineOptions.dpop`, resolved: the http layer reads and checks proofs unless `'off'`. */
   readonly dpop: DpopMode
+  /**
+   * Stateless DPoP server nonces (`DPoP-Nonce`, RFC 9449 §8), MAC'd under the active refresh
+   * key with their own label, so every node of the deployment accepts another's and they follow
+   * the key ring's rotation. The http layer sends and checks them.
+   */
+  readonly dpopNonces: DpopNonces
   /** Starts a family for `subject` (after the app checked their credentials) and returns generation 0. */
   issue(subject: string, options?: IssueOptions): Promise<TokenPair>
   /** Presents a refresh token: rotation, grace replay, or a typed refusal (reuse revokes the family). */

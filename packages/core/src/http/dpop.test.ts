@@ -7,7 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { Engine } from '../engine/types.js'
 import { createTestEngine } from '../testing/index.js'
 import { accessTokenHash } from '../tokens/dpop.js'
+import { createVerifier } from '../verifier/verifier.js'
 import { createAuthHttp } from './http.js'
+import type { AuthHttpOptions } from './options.js'
 import type { AuthHttp, AuthRequest } from './types.js'
 
 const ORIGIN = 'https://auth.example.test'
@@ -50,10 +52,28 @@ function request(method: string, path: string, headers: Record<string, string>, 
   }
 }
 
-function setUp(dpop: 'allowed' | 'required' = 'allowed', publicUrl?: string) {
+function setUp(dpop: 'allowed' | 'required' = 'allowed', publicUrl?: string, more: Partial<AuthHttpOptions> = {}) {
   const { engine, store, clock, events } = createTestEngine({ dpop, policy: { graceBinding: 'none' }, issuer: ORIGIN })
-  const http = createAuthHttp({ engine, transport: 'bearer', ...(publicUrl === undefined ? {} : { publicUrl }) })
+  const http = createAuthHttp({
+    engine,
+    transport: 'bearer',
+    ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...more,
+  })
   return { engine, store, clock, events, http }
+}
+
+/** A proof with a server nonce. */
+async function noncedProof(key: Key, method: string, url: string, now: number, nonce: string, accessToken?: string) {
+  const claims: Record<string, unknown> = {
+    jti: crypto.randomUUID(),
+    htm: method,
+    htu: url,
+    iat: Math.floor(now / 1000),
+    nonce,
+  }
+  if (accessToken !== undefined) claims.ath = await accessTokenHash(accessToken)
+  return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk }).sign(key.privateKey)
 }
 
 async function logIn(http: AuthHttp, engine: Engine, key: Key | null) {
@@ -250,5 +270,112 @@ describe('DPoP through the http layer', () => {
     const out = await http.handle(request('POST', '/auth/logout', headers, { refresh_token: pair.refreshToken }))
     expect(out?.status).toBe(204)
     expect((await store.get(pair.familyId))?.status).toBe('revoked')
+  })
+
+  it('requireDpopNonce: use_dpop_nonce with a DPoP-Nonce at login, refresh and the guard; any node accepts it; it lives 30 to 60 s', async () => {
+    const { http, engine, clock } = setUp('allowed', undefined, { requireDpopNonce: true })
+    const now = () => engine.clock.now()
+    const loginUrl = `${ORIGIN}/login`
+    const asked = await http.login(
+      request('POST', '/login', { dpop: await proof(mine, 'POST', loginUrl, now()) }),
+      'alice',
+    )
+    expect(asked.pair).toBeNull()
+    expect(asked.response).toMatchObject({
+      status: 400,
+      body: { error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_REQUIRED' },
+    })
+    const nonce = asked.response.headers['dpop-nonce'] as string
+    expect(nonce).toMatch(/^[\w-]+\.[0-9a-z]+\.[\w-]{43}$/)
+    const login = await http.login(
+      request('POST', '/login', { dpop: await noncedProof(mine, 'POST', loginUrl, now(), nonce) }),
+      'alice',
+    )
+    const pair = login.pair as NonNullable<typeof login.pair>
+    expect(pair.tokenType).toBe('DPoP')
+    expect(login.response.headers['dpop-nonce']).toEqual(expect.any(String))
+
+    // Another node of the deployment (same keys, its own replay cache) takes this node's nonce.
+    const other = createAuthHttp({ engine, transport: 'bearer', requireDpopNonce: true })
+    const refreshUrl = `${ORIGIN}/auth/refresh`
+    const refreshed = await other.handle(
+      request(
+        'POST',
+        '/auth/refresh',
+        { dpop: await noncedProof(mine, 'POST', refreshUrl, now(), nonce) },
+        {
+          refresh_token: pair.refreshToken,
+        },
+      ),
+    )
+    expect(refreshed).toMatchObject({ status: 200, headers: { 'dpop-nonce': expect.any(String) } })
+    const access = (refreshed?.body as { access_token: string }).access_token
+
+    const apiUrl = `${ORIGIN}/api/me`
+    const guarded = (dpop: string) =>
+      http.authenticate(request('GET', '/api/me', { authorization: `DPoP ${access}`, dpop }))
+    const noNonce = await guarded(await proof(mine, 'GET', apiUrl, now(), access))
+    expect(noNonce.ok).toBe(false)
+    if (!noNonce.ok) {
+      expect(noNonce.response.status).toBe(401)
+      expect(noNonce.response.headers['www-authenticate']).toMatch(/^DPoP algs="[^"]+", error="use_dpop_nonce"/)
+      expect(noNonce.response.headers['dpop-nonce']).toEqual(expect.any(String))
+    }
+    expect(await guarded(await noncedProof(mine, 'GET', apiUrl, now(), nonce, access))).toMatchObject({ ok: true })
+    // Two buckets on, the nonce is dead and a new one is handed out.
+    clock.advance(61_000)
+    const stale = await guarded(await noncedProof(mine, 'GET', apiUrl, now(), nonce, access))
+    expect(stale).toMatchObject({ ok: false, code: 'ERR_DPOP_NONCE_REQUIRED' })
+    // A nonce of another deployment (other keys) is never accepted.
+    const foreign = createTestEngine({ dpop: 'allowed', secret: crypto.getRandomValues(new Uint8Array(32)) }).engine
+    const theirs = await foreign.dpopNonces.current(now())
+    expect(await engine.dpopNonces.accepts(theirs, now())).toBe(false)
+  })
+
+  it('a full replay cache (size 2) asks for a nonce instead of forgetting an id; a nonced proof then passes', async () => {
+    const { http, engine } = setUp('allowed', undefined, { dpopReplayCacheSize: 2 })
+    const now = () => engine.clock.now()
+    const pair = (await logIn(http, engine, mine)).pair as NonNullable<Awaited<ReturnType<typeof logIn>>['pair']>
+    const url = `${ORIGIN}/api/me`
+    const token = pair.accessToken
+    const guarded = (dpop: string) =>
+      http.authenticate(request('GET', '/api/me', { authorization: `DPoP ${token}`, dpop }))
+    // The login's proof is one id; this is the second.
+    const kept = await proof(mine, 'GET', url, now(), token)
+    expect(await guarded(kept)).toMatchObject({ ok: true })
+    const full = await guarded(await proof(mine, 'GET', url, now(), token))
+    expect(full).toMatchObject({ ok: false, code: 'ERR_DPOP_NONCE_REQUIRED' })
+    // Nothing was forgotten: the remembered proof is still a replay.
+    expect(await guarded(kept)).toMatchObject({ ok: false, code: 'ERR_DPOP_PROOF_INVALID' })
+    const nonce = (full.ok ? '' : full.response.headers['dpop-nonce']) as string
+    expect(await guarded(await noncedProof(mine, 'GET', url, now(), nonce, token))).toMatchObject({ ok: true })
+    expect(() => createAuthHttp({ engine, dpopReplayCacheSize: 0 })).toThrow(/dpopReplayCacheSize/)
+  })
+
+  it('a resource server asks for nonces with dpopNonceSecret (one secret for all its instances), and cannot without it', async () => {
+    const { http, engine } = setUp()
+    const pair = (await logIn(http, engine, mine)).pair as NonNullable<Awaited<ReturnType<typeof logIn>>['pair']>
+    const verifier = createVerifier({ issuer: ORIGIN, audience: 'api', jwks: engine.jwks(), clock: engine.clock })
+    expect(() => createAuthHttp({ verifier, requireDpopNonce: true })).toThrow(/needs dpopNonceSecret/)
+    const secret = crypto.getRandomValues(new Uint8Array(32))
+    const [a, b] = [1, 2].map(() => createAuthHttp({ verifier, requireDpopNonce: true, dpopNonceSecret: secret }))
+    const url = `${ORIGIN}/api/me`
+    const token = pair.accessToken
+    const call = async (layer: AuthHttp, nonce?: string) =>
+      layer.authenticate(
+        request('GET', '/api/me', {
+          authorization: `DPoP ${token}`,
+          dpop:
+            nonce === undefined
+              ? await proof(mine, 'GET', url, engine.clock.now(), token)
+              : await noncedProof(mine, 'GET', url, engine.clock.now(), nonce, token),
+        }),
+      )
+    const asked = await call(a as AuthHttp)
+    expect(asked).toMatchObject({ ok: false, code: 'ERR_DPOP_NONCE_REQUIRED' })
+    const nonce = (asked.ok ? '' : asked.response.headers['dpop-nonce']) as string
+    // Instance b takes instance a's nonce; the auth server's nonces are not the resource server's.
+    expect(await call(b as AuthHttp, nonce)).toMatchObject({ ok: true, claims: { sub: 'alice' } })
+    expect(await engine.dpopNonces.accepts(nonce, engine.clock.now())).toBe(false)
   })
 })

@@ -209,7 +209,9 @@ async function authenticateDpop<T extends object, U>(
   if (!proof.ok || proof.jkt === undefined) {
     const code = proof.ok ? 'ERR_DPOP_PROOF_INVALID' : proof.code
     const message = proof.ok ? 'DPoP proof: missing (a DPoP token needs its DPoP header)' : proof.message
-    return { ok: false, code, response: dpopChallenge('invalid_dpop_proof', code, message) }
+    const nonce = proof.ok ? undefined : proof.nonce
+    const error = nonce === undefined ? 'invalid_dpop_proof' : 'use_dpop_nonce'
+    return { ok: false, code, response: dpopChallenge(error, code, message, nonce) }
   }
   const verified = await verifyFailClosed<T>(ctx, token, {
     dpopJkt: proof.jkt,

@@ -1,7 +1,7 @@
 import type { IssueOptions } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
 import { httpsRequired } from './cookies.js'
-import { requestProof } from './dpop.js'
+import { freshNonce, proofFailureResponse, requestProof } from './dpop.js'
 import { authenticateRequest, prepareGuard } from './guard.js'
 import { metadataPath, metadataResponse } from './metadata.js'
 import {
@@ -72,7 +72,7 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
       let dpop = issueOptions.dpop
       if (ctx.dpop !== null && transport === 'bearer') {
         const proof = await requestProof(ctx.dpop, request, ctx.clock.now())
-        if (!proof.ok) return { pair: null, response: failureResponse(proof.code, proof.message, { realm: ctx.realm }) }
+        if (!proof.ok) return { pair: null, response: proofFailureResponse(proof, ctx.realm) }
         if (proof.jkt !== undefined) dpop = { jkt: proof.jkt }
         if (dpop === undefined && ctx.engine.dpop === 'required') {
           const message = 'this server requires DPoP: send a DPoP proof with the login'
@@ -81,7 +81,10 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
       }
       const pair = await ctx.engine.issue(subject, { ...issueOptions, meta, ...(dpop === undefined ? {} : { dpop }) })
       // The CSRF token is the new family's: one planted before the login is never adopted.
-      return { pair, response: await tokenResponse(ctx, pair, transport) }
+      const response = await tokenResponse(ctx, pair, transport)
+      if (dpop === undefined) return { pair, response }
+      const nonce = await freshNonce(ctx.dpop, ctx.clock.now())
+      return { pair, response: { ...response, headers: { ...response.headers, ...nonce } } }
     },
     errorResponse(error: unknown) {
       const response = thrownResponse(error, ctx.realm)

@@ -5,7 +5,7 @@ import { AuthError } from '../errors/index.js'
 import { assertKnownOptions } from '../errors/options.js'
 import type { FamilyMeta } from '../machine/types.js'
 import { type Clock, systemClock } from '../runtime.js'
-import { createDpopReplayCache } from '../tokens/dpop.js'
+import { createDpopNonces, createDpopReplayCache } from '../tokens/dpop.js'
 import type { AccessClaims } from '../tokens/types.js'
 import type { Verifier } from '../verifier/verifier.js'
 import { DEFAULT_BODY_LIMIT } from './body.js'
@@ -95,6 +95,25 @@ export interface AuthHttpOptions {
    * request (its trust-proxy setting). Only used when the engine's `dpop` is on.
    */
   readonly publicUrl?: string
+  /**
+   * Every DPoP proof must carry a current server nonce (RFC 9449 §8): a proof without one is
+   * answered `use_dpop_nonce` with the `DPoP-Nonce` to use, and token answers carry the next.
+   * Nonces are stateless (an HMAC over a 30 s bucket under the engine's refresh MAC key), so any
+   * node accepts another's. Default false: nonces are asked for only when the replay cache is full.
+   */
+  readonly requireDpopNonce?: boolean
+  /**
+   * A resource server's nonce key (32 random bytes), the same on every instance: without it a
+   * verifier-only layer cannot ask for nonces, so `requireDpopNonce` needs it and a full replay
+   * cache refuses proofs. An auth server's nonces use its engine's keys; this is ignored there.
+   */
+  readonly dpopNonceSecret?: Uint8Array
+  /**
+   * How many proof ids (`jti`) this instance remembers, each for its proof's 65 s window; past
+   * it, proofs need a server nonce (see `requireDpopNonce`). Default 50,000 (about 8 MB, 770
+   * DPoP requests a second sustained).
+   */
+  readonly dpopReplayCacheSize?: number
 }
 
 /** The options, validated and resolved. */
@@ -134,6 +153,9 @@ export function isAuthServer(ctx: HttpContext): ctx is AuthServerContext {
 
 /** Every option of `createAuthHttp`: anything else is a typo, refused with the nearest name. */
 export const HTTP_OPTIONS = [
+  'requireDpopNonce',
+  'dpopNonceSecret',
+  'dpopReplayCacheSize',
   'engine',
   'verifier',
   'prefix',
@@ -238,6 +260,20 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
     bad('publicUrl must be an origin such as https://auth.example.com (no path, no trailing slash)')
   }
 
+  const nonceSecret = options.dpopNonceSecret
+  if (nonceSecret !== undefined && !(nonceSecret instanceof Uint8Array && nonceSecret.length >= 32)) {
+    bad('dpopNonceSecret must be a Uint8Array of at least 32 random bytes')
+  }
+  if (options.requireDpopNonce !== undefined && typeof options.requireDpopNonce !== 'boolean') {
+    bad('requireDpopNonce must be a boolean')
+  }
+  const replaySize = options.dpopReplayCacheSize ?? 50_000
+  if (!Number.isSafeInteger(replaySize) || replaySize < 1) bad('dpopReplayCacheSize must be a positive integer')
+  const nonces =
+    engine !== undefined ? engine.dpopNonces : nonceSecret === undefined ? null : createDpopNonces(nonceSecret)
+  if (options.requireDpopNonce === true && nonces === null) {
+    bad('requireDpopNonce on a resource server needs dpopNonceSecret (the same 32 random bytes on every instance)')
+  }
   return {
     engine: engine ?? null,
     prefix,
@@ -254,7 +290,15 @@ export function resolveHttpOptions(options: AuthHttpOptions): HttpContext {
     onError: options.onError ?? consoleOncePerCause(),
     loadUser: options.loadUser,
     // A resource server reads DPoP requests whatever its auth server does: a bound token needs one.
-    dpop: verifier !== undefined || dpopMode !== 'off' ? { replay: createDpopReplayCache(), publicUrl } : null,
+    dpop:
+      verifier !== undefined || dpopMode !== 'off'
+        ? {
+            replay: createDpopReplayCache(replaySize),
+            publicUrl,
+            nonces,
+            requireNonce: options.requireDpopNonce === true,
+          }
+        : null,
     verifyAccess:
       engine !== undefined
         ? engine.verifyAccess

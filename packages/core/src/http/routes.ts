@@ -1,12 +1,11 @@
 import type { InspectOptions } from '../engine/types.js'
-import type { AuthErrorCode, Failure } from '../errors/index.js'
+import type { AuthErrorCode } from '../errors/index.js'
 import { sessionExpiry } from '../machine/lifetime.js'
-import type { DpopProofErrorCode } from '../tokens/dpop.js'
 import { parseRefreshToken } from '../tokens/refresh-token.js'
 import type { AccessClaims } from '../tokens/types.js'
 import { type Body, readBody, stringField } from './body.js'
 import { clearCookies, httpsRequired, type RequestCookies, readCookies } from './cookies.js'
-import { requestProof } from './dpop.js'
+import { freshNonce, proofFailureResponse, type RequestProof, requestProof } from './dpop.js'
 import { isTokenSyntax } from './extract.js'
 import { authenticateRoute, checkCsrf, checkCsrfFamily } from './guard.js'
 import { type AuthServerContext, type HttpContext, isAuthServer, requestMeta, type Transport } from './options.js'
@@ -173,7 +172,7 @@ async function refresh(ctx: AuthServerContext, request: AuthRequest): Promise<Au
   let dpop: { readonly jkt: string; readonly iat: number } | undefined
   if (ctx.dpop !== null && transport === 'bearer') {
     const proof = await requestProof(ctx.dpop, request, ctx.clock.now())
-    if (!proof.ok) return fail(ctx, proof.code, proof.message)
+    if (!proof.ok) return proofFailureResponse(proof, ctx.realm)
     if (proof.jkt !== undefined) dpop = { jkt: proof.jkt, iat: proof.iat }
   }
   const result = await ctx.engine.refresh(token, {
@@ -189,7 +188,9 @@ async function refresh(ctx: AuthServerContext, request: AuthRequest): Promise<Au
       revocationReason: result.revocationReason,
     })
   }
-  return tokenResponse(ctx, result.pair, transport)
+  const response = await tokenResponse(ctx, result.pair, transport)
+  if (dpop === undefined) return response
+  return { ...response, headers: { ...response.headers, ...(await freshNonce(ctx.dpop, ctx.clock.now())) } }
 }
 
 /**
@@ -216,7 +217,7 @@ async function logout(ctx: AuthServerContext, request: AuthRequest): Promise<Aut
     if (found.value === undefined) return access.response
     if (!isTokenSyntax(found.value)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed')
     const proof = await bodyTokenProof(ctx, request)
-    if (!proof.ok) return fail(ctx, proof.code, proof.message)
+    if (!proof.ok) return proofFailureResponse(proof, ctx.realm)
     const inspected = await ctx.engine.inspectRefreshToken(found.value, proof.dpop)
     if (!inspected.ok) return fail(ctx, inspected.code, inspected.message)
     familyId = inspected.familyId
@@ -233,7 +234,7 @@ async function logout(ctx: AuthServerContext, request: AuthRequest): Promise<Aut
 async function bodyTokenProof(
   ctx: AuthServerContext,
   request: AuthRequest,
-): Promise<{ readonly ok: true; readonly dpop: InspectOptions } | Failure<DpopProofErrorCode>> {
+): Promise<{ readonly ok: true; readonly dpop: InspectOptions } | Exclude<RequestProof, { ok: true }>> {
   if (ctx.dpop === null) return { ok: true, dpop: {} }
   const proof = await requestProof(ctx.dpop, request, ctx.clock.now())
   if (!proof.ok) return proof

@@ -1,6 +1,6 @@
 // DPoP proofs (RFC 9449), checked point by point as §4.3 lists them, with jose doing the JWS
 // work (the embedded key, the signature, `crit`): one implementation for the engine, the http
-// layer and the verifier. Not wired into them yet (issue 15): this is its foundation.
+// layer and the verifier; stateless server nonces; the bounded replay cache of resource requests.
 import { constantTimeEqual } from '@oslojs/crypto/subtle'
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding'
 import {
@@ -55,6 +55,8 @@ export interface DpopProof {
   readonly jti: string
   /** Seconds since the epoch. */
   readonly iat: number
+  /** The proof's `nonce` claim, when it is a string (checked only when the request asked). */
+  readonly nonce: string | undefined
 }
 
 /** Codes of a refused proof: invalid (`invalid_dpop_proof`), or a fresh server nonce is needed (`use_dpop_nonce`). */
@@ -125,7 +127,8 @@ export async function verifyDpopProof(
   if (request.nonce !== undefined && !(await request.nonce(payload.nonce))) {
     return failure('ERR_DPOP_NONCE_REQUIRED', 'DPoP proof: use the nonce the server gave (DPoP-Nonce)')
   }
-  return { ok: true, jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat }
+  const nonce = typeof payload.nonce === 'string' ? payload.nonce : undefined
+  return { ok: true, jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat, nonce }
 }
 
 /**
@@ -198,30 +201,45 @@ export async function accessTokenHash(accessToken: string): Promise<string> {
 export interface DpopNonces {
   /** The nonce to send now. */
   current(now: number): Promise<string>
-  /** Whether `nonce` was issued in this bucket or the one before. */
+  /** Whether `nonce` was issued in this bucket or the one before, under a key still in use. */
   accepts(nonce: unknown, now: number): Promise<boolean>
 }
 
-/** Creates {@link DpopNonces} under `key` (derive it from the key ring), with buckets of `bucketMs` (default 5 min). */
-export function createDpopNonces(key: Uint8Array, bucketMs = 5 * 60_000): DpopNonces {
-  const mac = (bucket: number) => hmacSha256(key, `dpop-nonce.${bucket}`)
-  const nonceFor = async (bucket: number) => `${bucket.toString(36)}.${encodeBase64urlNoPadding(await mac(bucket))}`
+/** The keys nonces are MAC'd with: the active one's id, and any id's key while it is in use (null after). */
+export interface DpopNonceKeys {
+  readonly activeKid: () => string
+  readonly key: (kid: string, now: number) => Uint8Array | null
+}
+
+/** `<kid>.<bucket, base 36>.<43 characters of MAC>`. */
+const NONCE = /^([A-Za-z0-9_-]{1,32})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})$/
+
+/**
+ * Creates {@link DpopNonces} under `keys` (the engine passes its refresh MAC keys, so nonces
+ * follow the key ring's rotation; a resource server passes one secret), with buckets of
+ * `bucketMs` (default 30 s, so a nonce lives 30 to 60 s).
+ */
+export function createDpopNonces(keys: DpopNonceKeys | Uint8Array, bucketMs = 30_000): DpopNonces {
+  const ring: DpopNonceKeys = keys instanceof Uint8Array ? { activeKid: () => '0', key: () => keys } : keys
+  const mac = (key: Uint8Array, kid: string, bucket: string) => hmacSha256(key, `dpop-nonce1.${kid}.${bucket}`)
   return {
-    current: (now) => nonceFor(Math.floor(now / bucketMs)),
+    async current(now) {
+      const kid = ring.activeKid()
+      const key = ring.key(kid, now)
+      if (key === null) throw new Error(`@auth/core: the active nonce key "${kid}" is not in use`)
+      const bucket = Math.floor(now / bucketMs).toString(36)
+      return `${kid}.${bucket}.${encodeBase64urlNoPadding(await mac(key, kid, bucket))}`
+    },
     async accepts(nonce, now) {
-      if (typeof nonce !== 'string' || nonce.length > 80) return false
-      const dot = nonce.indexOf('.')
-      const bucket = Number.parseInt(nonce.slice(0, dot), 36)
-      const current = Math.floor(now / bucketMs)
-      if (dot < 1 || !(bucket === current || bucket === current - 1)) return false
-      let given: Uint8Array
-      try {
-        given = decodeBase64urlIgnorePadding(nonce.slice(dot + 1))
-      } catch {
-        return false
-      }
-      const want = await mac(bucket)
-      return given.length === want.length && constantTimeEqual(given, want)
+      if (typeof nonce !== 'string') return false
+      const match = NONCE.exec(nonce)
+      if (match === null) return false
+      const [, kid, bucket, given] = match as unknown as [string, string, string, string]
+      const age = Math.floor(now / bucketMs) - Number.parseInt(bucket, 36)
+      if (age !== 0 && age !== 1) return false
+      const key = ring.key(kid, now)
+      if (key === null) return false
+      return constantTimeEqual(decodeBase64urlIgnorePadding(given), await mac(key, kid, bucket))
     },
   }
 }
