@@ -309,7 +309,7 @@ describe('DPoP through the http layer', () => {
       ),
     )
     expect(refreshed).toMatchObject({ status: 200, headers: { 'dpop-nonce': expect.any(String) } })
-    const access = (refreshed?.body as { access_token: string }).access_token
+    const access = ((refreshed as { body: unknown }).body as { access_token: string }).access_token
 
     const apiUrl = `${ORIGIN}/api/me`
     const guarded = (dpop: string) =>
