@@ -203,6 +203,8 @@ export function describeEvent(event: AuthEvent): { text: string; alert: boolean 
       return { text: `revoked (${family}, reason ${event.reason})`, alert: event.reason === 'reuse_detected' }
     case 'expired':
       return { text: `expired (${family}, ${event.kind})`, alert: false }
+    case 'refresh_refused':
+      return { text: `refresh_refused (${family}, ${event.code})`, alert: false }
     default: {
       const _never: never = event
       return _never

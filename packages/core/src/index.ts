@@ -16,6 +16,7 @@ export {
   type FamilyStore,
   type FamilySummary,
   type InspectOptions,
+  type RevokeOptions,
   type InspectRefreshResult,
   type IssueOptions,
   type PageRequest,
@@ -37,7 +38,7 @@ export {
   type RefreshErrorCode,
 } from './errors/index.js'
 export { assertKnownOptions } from './errors/options.js'
-export type { AuthEvent, AuthEventHandler } from './events/index.js'
+export type { AuthEvent, AuthEventHandler, RequestContext } from './events/index.js'
 // Keys.
 export {
   createKeyRing,

@@ -52,6 +52,7 @@ const counts: Record<AuthEvent['type'], number> = {
   reuse_detected: 0,
   revoked: 0,
   expired: 0,
+  refresh_refused: 0,
 }
 const engine = createEngine({
   store,

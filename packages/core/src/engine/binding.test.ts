@@ -14,7 +14,7 @@ for (const graceBinding of ['user_agent', 'device_id'] as const) {
       expect(refused).toMatchObject({ ok: false, code: 'ERR_REFRESH_BINDING_MISSING' })
       expect(!refused.ok && refused.message).toMatch(graceBinding === 'user_agent' ? /User-Agent/ : /x-device-id/)
       expect(await store.get(login.familyId)).toEqual(before)
-      expect(events.map((e) => e.type)).toEqual(['issued'])
+      expect(events.map((e) => e.type)).toEqual(['issued', 'refresh_refused'])
       // The honest client, sending its binding, still rotates.
       expect(await engine.refresh(login.refreshToken, { binding: 'client-a' })).toMatchObject({
         ok: true,

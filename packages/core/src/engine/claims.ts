@@ -1,4 +1,5 @@
 import { AuthError } from '../errors/index.js'
+import type { RequestContext } from '../events/index.js'
 import { metaProblem } from '../machine/record.js'
 import type { FamilyMeta } from '../machine/types.js'
 import { RESERVED_CLAIMS } from '../tokens/types.js'
@@ -68,6 +69,30 @@ export function checkSubject(subject: unknown): asserts subject is string {
 }
 
 /** Checks family metadata: a plain object of strings, finite numbers, booleans and nulls (it is stored as JSON). */
+/** A call's request context: ip and userAgent strings (capped), nothing else. Misuse throws. */
+export function checkContext(context: unknown, where: string): RequestContext | undefined {
+  if (context === undefined) return undefined
+  if (context === null || typeof context !== 'object' || Array.isArray(context)) {
+    throw new AuthError('ERR_CONFIG_INVALID', `${where}: context must be { ip?, userAgent? }`)
+  }
+  const { ip, userAgent, ...rest } = context as Record<string, unknown>
+  const extra = Object.keys(rest)
+  if (extra.length > 0)
+    throw new AuthError('ERR_CONFIG_INVALID', `${where}: context.${extra[0]} is not a context field (ip, userAgent)`)
+  for (const [name, value] of [
+    ['ip', ip],
+    ['userAgent', userAgent],
+  ] as const) {
+    if (value !== undefined && typeof value !== 'string') {
+      throw new AuthError('ERR_CONFIG_INVALID', `${where}: context.${name} must be a string`)
+    }
+  }
+  return {
+    ...(typeof ip === 'string' ? { ip: ip.slice(0, 64) } : {}),
+    ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 512) } : {}),
+  }
+}
+
 export function checkMeta(meta: unknown, where: string): FamilyMeta | undefined {
   if (meta === undefined) return undefined
   const problem = metaProblem(meta)

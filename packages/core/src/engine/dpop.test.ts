@@ -45,7 +45,7 @@ describe("engine dpop: 'allowed'", () => {
     const before = await store.get(login.familyId)
     expect(await engine.refresh(login.refreshToken)).toMatchObject({ ok: false, code: 'ERR_DPOP_PROOF_INVALID' })
     expect(await store.get(login.familyId)).toEqual(before)
-    expect(events.map((e) => e.type)).toEqual(['issued'])
+    expect(events.map((e) => e.type)).toEqual(['issued', 'refresh_refused'])
     const next = await engine.refresh(login.refreshToken, { dpop: { jkt: mine } })
     expect(next).toMatchObject({ ok: true, type: 'rotated', pair: { tokenType: 'DPoP' } })
     if (next.ok) {
@@ -122,7 +122,7 @@ describe('engine dpop: a proof replayed from before the last rotation (any node,
       message: expect.stringMatching(/before the session last rotated/),
     })
     expect(await store.get(login.familyId)).toEqual(before)
-    expect(events.map((e) => e.type)).toEqual(['issued', 'rotated'])
+    expect(events.map((e) => e.type)).toEqual(['issued', 'rotated', 'refresh_refused'])
     // A proof made now, with the rotated-away token, is a presentation by the key holder: reuse.
     const fresh = Math.floor(clock.now() / 1000)
     expect(await engine.refresh(login.refreshToken, { dpop: { jkt: mine, iat: fresh } })).toMatchObject({

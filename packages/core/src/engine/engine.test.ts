@@ -165,10 +165,18 @@ describe('engine: reuse detection', () => {
         at: clock.now(),
         familyId: login.familyId,
         subject: 'alice',
+        clientId: null,
         presentedGeneration: 0,
         currentGeneration: 1,
       },
-      { type: 'revoked', at: clock.now(), familyId: login.familyId, subject: 'alice', reason: 'reuse_detected' },
+      {
+        type: 'revoked',
+        at: clock.now(),
+        familyId: login.familyId,
+        subject: 'alice',
+        clientId: null,
+        reason: 'reuse_detected',
+      },
     ])
     // Afterwards the family refuses the honest client's current token too, and lists nothing.
     expect(await engine.refresh(first.pair.refreshToken)).toMatchObject({

@@ -1,4 +1,5 @@
 import { AuthError, failure } from '../errors/index.js'
+import { eventBase, type RequestContext } from '../events/index.js'
 import { createFamilyRecord } from '../machine/record.js'
 import { type FamilyRecord, REVOCATION_REASONS, type RevocationReason } from '../machine/types.js'
 import { type Duration, type LifetimePolicy, parseDuration } from '../policy/policy.js'
@@ -7,7 +8,7 @@ import { createDpopNonces } from '../tokens/dpop.js'
 import { generateFamilyId, generateNonce } from '../tokens/refresh-token.js'
 import type { VerifyAccessResult } from '../tokens/types.js'
 import { afterVerify } from '../verifier/checks.js'
-import { checkAppClaims, checkMeta, checkStoredClaims, checkSubject, NO_CLAIMS } from './claims.js'
+import { checkAppClaims, checkContext, checkMeta, checkStoredClaims, checkSubject, NO_CLAIMS } from './claims.js'
 import { familyOp } from './family-ops.js'
 import { type EngineContext, isClientId, resolveEngineOptions } from './options.js'
 import { tokenPair } from './pair.js'
@@ -69,6 +70,7 @@ export function createEngine(options: EngineOptions): Engine {
       checkSubject(subject)
       const claims = checkStoredClaims(issueOptions.claims, ctx.maxClaimsBytes)
       const meta = checkMeta(issueOptions.meta, 'issue')
+      const context = checkContext(issueOptions.context, 'issue')
       const clientId = issueOptions.clientId
       if (clientId !== undefined && !isClientId(clientId)) {
         throw new AuthError('ERR_CONFIG_INVALID', 'issue: clientId must be 1 to 255 characters')
@@ -98,6 +100,7 @@ export function createEngine(options: EngineOptions): Engine {
         named,
         shorterAccessTtl(policy, issueOptions.accessTtl, 'issue'),
         jkt ?? null,
+        context,
       )
     },
 
@@ -115,22 +118,29 @@ export function createEngine(options: EngineOptions): Engine {
         clientId: refreshOptions.clientId,
         dpopJkt: dpopJkt(refreshOptions.dpop, ctx.dpop, 'refresh'),
         dpopIat: dpopIat(refreshOptions.dpop),
+        context: checkContext(refreshOptions.context, 'refresh'),
         // Checked against the longest policy here; the family's own policy caps it when signing.
         accessTtl: shorterAccessTtl(ctx.policy, refreshOptions.accessTtl, 'refresh', ctx.policies),
       })
     },
 
     inspectRefreshToken: (token, inspectOptions) =>
-      inspect(ctx, token, inspectOptions?.clientId, dpopJkt(inspectOptions?.dpop, ctx.dpop, 'inspectRefreshToken')),
+      inspect(
+        ctx,
+        token,
+        inspectOptions?.clientId,
+        dpopJkt(inspectOptions?.dpop, ctx.dpop, 'inspectRefreshToken'),
+        checkContext(inspectOptions?.context, 'inspectRefreshToken'),
+      ),
 
-    async revoke(familyId, reason) {
+    async revoke(familyId, reason, revokeOptions) {
       checkReason(reason)
-      return familyOp(ctx, familyId, 'revoke', reason)
+      return familyOp(ctx, familyId, 'revoke', reason, checkContext(revokeOptions?.context, 'revoke'))
     },
 
-    async revokeAll(subject, reason = 'logout_all') {
+    async revokeAll(subject, reason = 'logout_all', revokeOptions) {
       checkReason(reason)
-      return revokeAllOf(ctx, subject, reason)
+      return revokeAllOf(ctx, subject, reason, checkContext(revokeOptions?.context, 'revokeAll'))
     },
 
     async list(subject) {
@@ -232,6 +242,7 @@ async function issue(
   policyName: string | null,
   accessTtl: number | undefined,
   jkt: string | null,
+  context: RequestContext | undefined,
 ): Promise<TokenPair> {
   const policy = ctx.policyOf({ policy: policyName })
   for (let attempt = 0; attempt <= ctx.maxRetries; attempt++) {
@@ -251,9 +262,9 @@ async function issue(
     const pair = await tokenPair(ctx, family, 0, now, NO_CLAIMS, accessTtl)
     const created = await ctx.store.create(family)
     if (created.ok) {
-      ctx.emit({ type: 'issued', at: now, familyId: family.id, subject, generation: 0 })
+      ctx.emit({ ...eventBase(family, now, context), type: 'issued', generation: 0 })
       // Only a subject above the cap costs more than the create: the store counted for us.
-      await evictBeyondCap(ctx, family, created.families)
+      await evictBeyondCap(ctx, family, created.families, context)
       return pair
     }
   }

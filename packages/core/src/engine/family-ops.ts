@@ -1,4 +1,5 @@
 import { type Failure, failure } from '../errors/index.js'
+import { eventBase, type RequestContext } from '../events/index.js'
 import { decide } from '../machine/decide.js'
 import type { FamilyEvent, FamilyRecord, RevocationReason } from '../machine/types.js'
 import { type Plan, writeWithRetry } from './cas-retry.js'
@@ -16,11 +17,12 @@ export function revokeFamily(
   ctx: EngineContext,
   family: FamilyRecord,
   reason: RevocationReason,
+  context?: RequestContext,
 ): Promise<FamilyOpResult> {
   return writeWithRetry<FamilyOpResult>(
     ctx.store,
     family,
-    (current) => planFamilyOp(ctx, current, 'revoke', reason),
+    (current) => planFamilyOp(ctx, current, 'revoke', reason, context),
     notFound,
     ctx.maxRetries,
   )
@@ -32,6 +34,7 @@ export async function familyOp(
   familyId: unknown,
   type: 'revoke' | 'reauthenticate',
   reason: RevocationReason = 'admin',
+  context?: RequestContext,
 ): Promise<FamilyOpResult> {
   if (typeof familyId !== 'string' || familyId.length === 0) return notFound()
   const family = await ctx.store.get(familyId)
@@ -39,7 +42,7 @@ export async function familyOp(
   return writeWithRetry<FamilyOpResult>(
     ctx.store,
     family,
-    (current) => planFamilyOp(ctx, current, type, reason),
+    (current) => planFamilyOp(ctx, current, type, reason, context),
     notFound,
     ctx.maxRetries,
   )
@@ -50,9 +53,10 @@ function planFamilyOp(
   family: FamilyRecord,
   type: 'revoke' | 'reauthenticate',
   reason: RevocationReason,
+  context: RequestContext | undefined,
 ): Plan<FamilyOpResult> {
   const now = ctx.clock.now()
-  const base = { at: now, familyId: family.id, subject: family.subject }
+  const base = eventBase(family, now, context)
   const event: FamilyEvent = type === 'revoke' ? { type, reason, now } : { type, now }
   const decision = decide(family, event, ctx.policyOf(family))
   switch (decision.type) {

@@ -8,6 +8,7 @@ export type {
   FamilyOpResult,
   FamilySummary,
   InspectOptions,
+  RevokeOptions,
   InspectRefreshResult,
   IssueOptions,
   RefreshOptions,

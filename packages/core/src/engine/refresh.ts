@@ -1,4 +1,5 @@
 import { AuthError, failure } from '../errors/index.js'
+import { eventBase, type RequestContext } from '../events/index.js'
 import { decide } from '../machine/decide.js'
 import { expiryAt, inGraceWindow } from '../machine/lifetime.js'
 import type { FamilyMeta, FamilyRecord } from '../machine/types.js'
@@ -30,6 +31,8 @@ export interface RefreshRequest {
   readonly dpopJkt?: string | undefined
   /** That proof's `iat`, seconds (its own clock), when the caller gave it. */
   readonly dpopIat?: number | undefined
+  /** The request, for the events. */
+  readonly context?: RequestContext | undefined
 }
 
 /**
@@ -39,6 +42,27 @@ export interface RefreshRequest {
 export async function refresh(ctx: EngineContext, token: unknown, request: RefreshRequest): Promise<RefreshResult> {
   const auth = await authenticateRefreshToken(ctx, token)
   if (!auth.ok) return auth
+  const result = await refreshAuthentic(ctx, auth, request)
+  // An authentic token refused with no state change raises `refresh_refused` (reuse and expiry
+  // raise their own events); a forged or unknown one names no family, so it raises nothing.
+  if (!result.ok && !SELF_REPORTED.has(result.code)) {
+    ctx.emit({
+      ...eventBase(auth.family, ctx.clock.now(), request.context),
+      type: 'refresh_refused',
+      code: result.code,
+    })
+  }
+  return result
+}
+
+/** Refusals that raise their own events. */
+const SELF_REPORTED: ReadonlySet<string> = new Set(['ERR_REFRESH_TOKEN_REUSED', 'ERR_REFRESH_TOKEN_EXPIRED'])
+
+async function refreshAuthentic(
+  ctx: EngineContext,
+  auth: Extract<Authenticated, { ok: true }>,
+  request: RefreshRequest,
+): Promise<RefreshResult> {
   if (otherClient(auth.family, request.clientId)) return NOT_THIS_CLIENT()
   // A DPoP-bound family refreshes only with a proof: without one, nothing happens (the token is
   // useless alone, and its holder must not be able to log the user out). Another key's proof is
@@ -48,7 +72,7 @@ export async function refresh(ctx: EngineContext, token: unknown, request: Refre
   }
   if (auth.retiredKey) {
     // Only reuse detection: a retired key never rotates or replays.
-    const reuse = await staleOutsideWindow(ctx, auth)
+    const reuse = await staleOutsideWindow(ctx, auth, request.context)
     return reuse !== null && !reuse.ok ? reuse : keyRetired()
   }
   // Under a binding policy, a rotation must record who rotated: a refresh of the current
@@ -98,6 +122,7 @@ export async function inspect(
   token: unknown,
   clientId: string | undefined,
   dpopJkt?: string | undefined,
+  context?: RequestContext | undefined,
 ): Promise<InspectRefreshResult> {
   const auth = await authenticateRefreshToken(ctx, token)
   if (!auth.ok) return auth
@@ -117,7 +142,7 @@ export async function inspect(
     subject: auth.family.subject,
     generation: auth.generation,
   } as const
-  const outcome = await staleOutsideWindow(ctx, auth)
+  const outcome = await staleOutsideWindow(ctx, auth, context)
   if (outcome !== null && !outcome.ok) return outcome
   return auth.retiredKey ? keyRetired() : found
 }
@@ -131,6 +156,7 @@ export async function inspect(
 async function staleOutsideWindow(
   ctx: EngineContext,
   auth: Extract<Authenticated, { ok: true }>,
+  context: RequestContext | undefined,
 ): Promise<RefreshResult | null> {
   if (auth.generation >= auth.family.generation) return null
   return writeWithRetry<RefreshResult | null>(
@@ -141,7 +167,7 @@ async function staleOutsideWindow(
       const policy = ctx.policyOf(family)
       const ended = family.status !== 'active' || expiryAt(family, now, policy) !== null
       if (ended || inGraceWindow(family, auth.generation, now, policy)) return { finish: () => null }
-      return planRefresh(ctx, family, auth.generation, NO_REQUEST)
+      return planRefresh(ctx, family, auth.generation, context === undefined ? NO_REQUEST : { ...NO_REQUEST, context })
     },
     () => null,
     ctx.maxRetries,
@@ -182,7 +208,7 @@ function planRefresh(
   request: RefreshRequest,
 ): Plan<RefreshResult> {
   const now = ctx.clock.now()
-  const base = { at: now, familyId: family.id, subject: family.subject }
+  const base = eventBase(family, now, request.context)
   // (A revoked family goes on to `decide`, which answers as it always does.)
   if (
     family.status === 'active' &&
@@ -190,7 +216,7 @@ function planRefresh(
     request.dpopJkt !== undefined &&
     request.dpopJkt !== family.jkt
   ) {
-    return stolenKeyPlan(ctx, family, generation, now)
+    return stolenKeyPlan(ctx, family, generation, now, request.context)
   }
   if (replayedProof(ctx, family, generation, now, request)) {
     return {
@@ -239,6 +265,7 @@ function planRefresh(
         generation,
         now,
         'this refresh token was already used; the session has been ended on every device',
+        request.context,
       )
     case 'expired':
       return {
@@ -283,13 +310,19 @@ function planRefresh(
  * A DPoP-bound family's token with a valid proof by another key: whoever holds it stole the
  * token, not the key. Reuse: the family is revoked with the alarm, whatever generation was shown.
  */
-function stolenKeyPlan(ctx: EngineContext, family: FamilyRecord, generation: number, now: number): Plan<RefreshResult> {
+function stolenKeyPlan(
+  ctx: EngineContext,
+  family: FamilyRecord,
+  generation: number,
+  now: number,
+  context: RequestContext | undefined,
+): Plan<RefreshResult> {
   const decision = decide(family, { type: 'revoke', reason: 'reuse_detected', now }, ctx.policyOf(family))
   const message = 'this refresh token is bound to another DPoP key; the session has been ended'
   // An active family always takes a revoke (rule 2); anything else is a bug.
   if (decision.type !== 'revoked')
     throw new AuthError('ERR_STORAGE_CORRUPT', 'a revoke of an active family was refused')
-  return reusePlan(ctx, family, decision.next, generation, now, message)
+  return reusePlan(ctx, family, decision.next, generation, now, message, context)
 }
 
 /** Reuse: write the revoked record, then raise `reuse_detected` and `revoked`, and refuse. */
@@ -300,11 +333,12 @@ function reusePlan(
   generation: number,
   now: number,
   message: string,
+  context: RequestContext | undefined,
 ): Plan<RefreshResult> {
   return {
     write: next,
     after() {
-      const base = { at: now, familyId: family.id, subject: family.subject }
+      const base = eventBase(family, now, context)
       ctx.emit({
         ...base,
         type: 'reuse_detected',

@@ -41,7 +41,7 @@ describe('a retired refresh MAC key', () => {
     const { store, login, current, after } = await rotatedUnderR1({ retiresAt: Date.UTC(2026, 0, 1) + 30_000 })
     expect(await after.engine.refresh(current)).toMatchObject({ ok: false, code: 'ERR_REFRESH_TOKEN_KEY_RETIRED' })
     expect((await store.get(login.familyId))?.status).toBe('active')
-    expect(after.events).toEqual([])
+    expect(after.events).toMatchObject([{ type: 'refresh_refused', code: 'ERR_REFRESH_TOKEN_KEY_RETIRED' }])
   })
 
   it('stops verifying at retiresAt + sessionMaxAge', async () => {

@@ -1,4 +1,5 @@
 import { AuthError, isAuthError } from '../errors/index.js'
+import type { RequestContext } from '../events/index.js'
 import { isLive } from '../machine/lifetime.js'
 import type { FamilyRecord, RevocationReason } from '../machine/types.js'
 import { revokeFamily } from './family-ops.js'
@@ -49,6 +50,7 @@ export async function revokeAllOf(
   ctx: EngineContext,
   subject: unknown,
   reason: RevocationReason,
+  context?: RequestContext,
 ): Promise<{ revoked: number }> {
   if (typeof subject !== 'string' || subject.length === 0) return { revoked: 0 }
   let revoked = 0
@@ -56,7 +58,7 @@ export async function revokeAllOf(
     await walkSubject(ctx, subject, async (families) => {
       const now = ctx.clock.now()
       const live = families.filter((family) => isLive(family, now, ctx.policyOf(family)))
-      revoked += await revokeEach(ctx, live, () => reason)
+      revoked += await revokeEach(ctx, live, () => reason, context)
     })
   } catch (error) {
     if (!isAuthError(error) || error.code !== 'ERR_STORAGE_UNAVAILABLE') throw error
@@ -80,7 +82,12 @@ export async function revokeAllOf(
  * the cap is then exceeded by at most the number of logins in flight at once, until the next
  * login of that subject trims it again.
  */
-export async function evictBeyondCap(ctx: EngineContext, created: FamilyRecord, families: number): Promise<void> {
+export async function evictBeyondCap(
+  ctx: EngineContext,
+  created: FamilyRecord,
+  families: number,
+  context?: RequestContext,
+): Promise<void> {
   const cap = ctx.policy.maxFamiliesPerSubject
   if (families <= cap) return
   const others: FamilyRecord[] = []
@@ -102,7 +109,7 @@ export async function evictBeyondCap(ctx: EngineContext, created: FamilyRecord, 
       a.lastUsedAt - b.lastUsedAt ||
       (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   )
-  await revokeEach(ctx, others.slice(0, excess), (family) => (expired(family) ? 'expired' : 'evicted'))
+  await revokeEach(ctx, others.slice(0, excess), (family) => (expired(family) ? 'expired' : 'evicted'), context)
 }
 
 /**
@@ -114,8 +121,11 @@ async function revokeEach(
   ctx: EngineContext,
   families: readonly FamilyRecord[],
   reasonOf: (family: FamilyRecord) => RevocationReason,
+  context: RequestContext | undefined,
 ): Promise<number> {
-  const settled = await Promise.allSettled(families.map((family) => revokeFamily(ctx, family, reasonOf(family))))
+  const settled = await Promise.allSettled(
+    families.map((family) => revokeFamily(ctx, family, reasonOf(family), context)),
+  )
   const failed = settled.find((result) => result.status === 'rejected')
   if (failed !== undefined) throw failed.reason
   return settled.filter((result) => result.status === 'fulfilled' && result.value.ok).length

@@ -1,5 +1,5 @@
 import type { Failure, RefreshErrorCode } from '../errors/index.js'
-import type { AuthEventHandler } from '../events/index.js'
+import type { AuthEventHandler, RequestContext } from '../events/index.js'
 import type { JWKS, KeyRing, KeyRingInput, SigningAlgorithm } from '../keys/types.js'
 import type { FamilyMeta, FamilyRecord, RevocationReason } from '../machine/types.js'
 import type { Duration, LifetimePolicy, PolicyInput } from '../policy/policy.js'
@@ -85,6 +85,8 @@ export interface IssueOptions {
   readonly claims?: Record<string, unknown>
   /** Recorded with the family and shown in the session list (user agent, IP…). */
   readonly meta?: FamilyMeta
+  /** The request this call serves (IP, user agent), for the events it raises. The http layer passes it. */
+  readonly context?: RequestContext
   /**
    * The OAuth client the family logs in through (RFC 6749 §6 binds a refresh token to its
    * client): its `client_id` claim, and only this client may refresh or revoke it.
@@ -118,6 +120,8 @@ export interface RefreshOptions {
   readonly binding?: string | null
   /** Merged into the family's meta on rotation (e.g. a new IP); keys it does not name keep their login-time values. */
   readonly meta?: FamilyMeta
+  /** The request this call serves (IP, user agent), for the events it raises. The http layer passes it. */
+  readonly context?: RequestContext
   /**
    * Claims for the new access token only: they win over the login claims the family keeps, name
    * by name, and are not written back to the family. The `claims` loader wins over both.
@@ -141,6 +145,8 @@ export interface RefreshOptions {
 export interface InspectOptions {
   /** The presenting client (RFC 7009 revocation): refused when the family is bound to another. */
   readonly clientId?: string
+  /** The request this call serves, for the events it raises (a reuse found here revokes). */
+  readonly context?: RequestContext
   /**
    * The verified DPoP proof of this request, if it had one. A DPoP-bound family is found only
    * with a proof by its own key; without one, or with another key's, the answer is
@@ -148,6 +154,12 @@ export interface InspectOptions {
    * alone must not let its holder end the session).
    */
   readonly dpop?: { readonly jkt: string }
+}
+
+/** Options of `engine.revoke` and `engine.revokeAll`. */
+export interface RevokeOptions {
+  /** The request this call serves (IP, user agent), for the `revoked` events. */
+  readonly context?: RequestContext
 }
 
 /** Options of `engine.verifyAccess`. */
@@ -181,14 +193,14 @@ export interface Engine {
    */
   inspectRefreshToken(token: string, options?: InspectOptions): Promise<InspectRefreshResult>
   /** Ends one family. */
-  revoke(familyId: string, reason: RevocationReason): Promise<FamilyOpResult>
+  revoke(familyId: string, reason: RevocationReason, options?: RevokeOptions): Promise<FamilyOpResult>
   /**
    * Ends every active family of `subject`, a page of 100 at a time; returns how many were
    * revoked, and only once every page is done. An outage part-way throws
    * `ERR_STORAGE_UNAVAILABLE` saying how many were revoked; call it again to finish. A login that
    * completes while it runs may survive it.
    */
-  revokeAll(subject: string, reason?: RevocationReason): Promise<{ readonly revoked: number }>
+  revokeAll(subject: string, reason?: RevocationReason, options?: RevokeOptions): Promise<{ readonly revoked: number }>
   /** The subject's active families, most recently used first. */
   list(subject: string): Promise<FamilySummary[]>
   /**

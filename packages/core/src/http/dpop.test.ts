@@ -98,7 +98,7 @@ describe('DPoP through the http layer', () => {
     // No proof: refused, and nothing happens to the family.
     const bare = await refreshWith(http, pair.refreshToken, {})
     expect(bare).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof', code: 'ERR_DPOP_PROOF_INVALID' } })
-    expect(events.map((e) => e.type)).toEqual(['issued'])
+    expect(events.map((e) => e.type)).toEqual(['issued', 'refresh_refused'])
     // A proof for another URL or method: refused too.
     const elsewhere = await refreshWith(http, pair.refreshToken, {
       dpop: await proof(mine, 'POST', `${ORIGIN}/auth/logout`, engine.clock.now()),

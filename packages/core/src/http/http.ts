@@ -8,6 +8,7 @@ import {
   type AuthHttpOptions,
   type HttpContext,
   isAuthServer,
+  requestContext,
   requestMeta,
   resolveHttpOptions,
   type Transport,
@@ -79,7 +80,13 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
           return { pair: null, response: failureResponse('ERR_DPOP_PROOF_INVALID', message, { realm: ctx.realm }) }
         }
       }
-      const pair = await ctx.engine.issue(subject, { ...issueOptions, meta, ...(dpop === undefined ? {} : { dpop }) })
+      const context = issueOptions.context ?? requestContext(request)
+      const pair = await ctx.engine.issue(subject, {
+        ...issueOptions,
+        meta,
+        context,
+        ...(dpop === undefined ? {} : { dpop }),
+      })
       // The CSRF token is the new family's: one planted before the login is never adopted.
       const response = await tokenResponse(ctx, pair, transport)
       if (dpop === undefined) return { pair, response }

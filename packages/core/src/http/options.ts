@@ -3,6 +3,7 @@ import { encodeBase64urlNoPadding } from '@oslojs/encoding'
 import type { Engine } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
 import { assertKnownOptions } from '../errors/options.js'
+import type { RequestContext } from '../events/index.js'
 import type { FamilyMeta } from '../machine/types.js'
 import { type Clock, systemClock } from '../runtime.js'
 import { createDpopNonces, createDpopReplayCache } from '../tokens/dpop.js'
@@ -356,6 +357,11 @@ function bindingFunction(engine: Engine, bad: (message: string) => never): (requ
 const MAX_USER_AGENT = 256
 
 /** What the session list shows about the client: its user agent (truncated) and IP, when known. */
+/** The request's context for the engine's events: the same IP and user agent as {@link requestMeta}. */
+export function requestContext(request: AuthRequest): RequestContext {
+  return requestMeta(request) as RequestContext
+}
+
 export function requestMeta(request: AuthRequest): FamilyMeta {
   const meta: Record<string, string> = {}
   const ua = request.headers.get('user-agent')

@@ -8,7 +8,14 @@ import { clearCookies, httpsRequired, type RequestCookies, readCookies } from '.
 import { freshNonce, proofFailureResponse, type RequestProof, requestProof } from './dpop.js'
 import { isTokenSyntax } from './extract.js'
 import { authenticateRoute, checkCsrf, checkCsrfFamily } from './guard.js'
-import { type AuthServerContext, type HttpContext, isAuthServer, requestMeta, type Transport } from './options.js'
+import {
+  type AuthServerContext,
+  type HttpContext,
+  isAuthServer,
+  requestContext,
+  requestMeta,
+  type Transport,
+} from './options.js'
 import { emptyResponse, failureResponse, jsonResponse, thrownResponse } from './response.js'
 import { tokenResponse } from './token-response.js'
 import type { AuthRequest, AuthResponse } from './types.js'
@@ -179,6 +186,7 @@ async function refresh(ctx: AuthServerContext, request: AuthRequest): Promise<Au
     ...(dpop === undefined ? {} : { dpop }),
     binding: ctx.bindingFor(request),
     meta: requestMeta(request),
+    context: requestContext(request),
     ...(ctx.clientIds !== null && clientId.value !== undefined ? { clientId: clientId.value } : {}),
   })
   if (!result.ok) {
@@ -218,12 +226,15 @@ async function logout(ctx: AuthServerContext, request: AuthRequest): Promise<Aut
     if (!isTokenSyntax(found.value)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed')
     const proof = await bodyTokenProof(ctx, request)
     if (!proof.ok) return proofFailureResponse(proof, ctx.realm)
-    const inspected = await ctx.engine.inspectRefreshToken(found.value, proof.dpop)
+    const inspected = await ctx.engine.inspectRefreshToken(found.value, {
+      ...proof.dpop,
+      context: requestContext(request),
+    })
     if (!inspected.ok) return fail(ctx, inspected.code, inspected.message)
     familyId = inspected.familyId
   }
   // Not found, revoked or expired all mean the family is over: logging out again succeeds.
-  await ctx.engine.revoke(familyId, 'logout')
+  await ctx.engine.revoke(familyId, 'logout', { context: requestContext(request) })
   return emptyResponse(204, ctx.transport === 'cookie' ? clearCookies(ctx.cookies) : [])
 }
 
@@ -276,9 +287,10 @@ async function logoutByRefreshCookie(
   if (csrf) return csrf.response
   const cleared = clearCookies(ctx.cookies)
   if (!isTokenSyntax(token)) return fail(ctx, 'ERR_REFRESH_TOKEN_MALFORMED', 'the refresh token is malformed', cleared)
-  const inspected = await ctx.engine.inspectRefreshToken(token)
+  const context = requestContext(request)
+  const inspected = await ctx.engine.inspectRefreshToken(token, { context })
   if (!inspected.ok) return fail(ctx, inspected.code, inspected.message, cleared)
-  await ctx.engine.revoke(inspected.familyId, 'logout')
+  await ctx.engine.revoke(inspected.familyId, 'logout', { context })
   return emptyResponse(204, cleared)
 }
 
@@ -288,7 +300,9 @@ async function logoutAll(ctx: AuthServerContext, request: AuthRequest): Promise<
   if (!read.ok) return fail(ctx, read.code, read.message)
   const access = await authenticateRoute(ctx, request, read.body)
   if (!access.ok) return access.response
-  const { revoked } = await ctx.engine.revokeAll(access.claims.sub, 'logout_all')
+  const { revoked } = await ctx.engine.revokeAll(access.claims.sub, 'logout_all', {
+    context: requestContext(request),
+  })
   return jsonResponse(200, { revoked }, { cookies: ctx.transport === 'cookie' ? clearCookies(ctx.cookies) : [] })
 }
 
@@ -337,7 +351,7 @@ async function deleteSession(ctx: AuthServerContext, request: AuthRequest, rawId
   }
   const own = await ctx.engine.list(access.claims.sub)
   if (!own.some((family) => family.id === id)) return notFound()
-  const result = await ctx.engine.revoke(id, 'logout')
+  const result = await ctx.engine.revoke(id, 'logout', { context: requestContext(request) })
   if (!result.ok) return notFound()
   const current = id === access.claims.sid && ctx.transport === 'cookie'
   return emptyResponse(204, current ? clearCookies(ctx.cookies) : [])
@@ -379,7 +393,7 @@ async function revoke(ctx: AuthServerContext, request: AuthRequest): Promise<Aut
         return fail(ctx, 'ERR_REFRESH_TOKEN_INVALID', 'the token was not issued to this client')
       }
       if (found !== null) {
-        await ctx.engine.revoke(found, 'logout')
+        await ctx.engine.revoke(found, 'logout', { context: requestContext(request) })
         break
       }
     }
