@@ -32,7 +32,7 @@ const LAYERS = [
   ['tokens', 'revocation', 'verifier'],
   ['engine'],
   ['http'],
-  ['testing'],
+  ['testing', 'otel'],
   ['index.ts'],
 ]
 /** Same-layer imports that are allowed: [from, to]. */

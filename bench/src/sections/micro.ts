@@ -2,6 +2,7 @@
 // refresh-token codec; decide. One process, candidates interleaved round by round.
 import { createEngine, createKeyRing, resolvePolicy } from '@auth/core'
 import { createFamilyRecord, decide } from '@auth/core/machine'
+import { otel } from '@auth/core/otel'
 import {
   createAccessTokenCodec,
   encodeRefreshToken,
@@ -11,6 +12,7 @@ import {
 } from '@auth/core/tokens'
 import { createVerifier as createResourceVerifier } from '@auth/core/verifier'
 import { createMemoryStore } from '@auth/storage-memory'
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { createSigner, createVerifier } from 'fast-jwt'
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose'
 import { do_not_optimize } from 'mitata'
@@ -273,6 +275,63 @@ for (const alg of ALGORITHMS) {
     options,
   )
   groups.push({ id: 'dpop', title: 'DPoP: guard and refresh, next to bearer', rows })
+}
+
+// OpenTelemetry (issue 16): the guard's hot path (a cached verifyAccess) and a refresh with no
+// telemetry, with otel() on the API alone (its no-op: no SDK registered), and with the metrics
+// SDK recording (a MeterProvider with a reader that is never read, no tracer SDK).
+{
+  const make = (telemetry?: ReturnType<typeof otel>) =>
+    createEngine({
+      store: createMemoryStore(),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      secret: 'LPI9FnOBAzZPbnE76kaKVInYKHMVqrEX+fk3NqsHMK8=',
+      policy: { graceBinding: 'none' },
+      ...(telemetry === undefined ? {} : { telemetry }),
+    })
+  class IdleReader extends MetricReader {
+    protected async onShutdown() {}
+    protected async onForceFlush() {}
+  }
+  const engines = {
+    none: make(),
+    noop: make(otel()),
+    sdk: make(otel({ meterProvider: new MeterProvider({ readers: [new IdleReader()] }) })),
+  }
+  const logins = {
+    none: await engines.none.issue('otel-user'),
+    noop: await engines.noop.issue('otel-user'),
+    sdk: await engines.sdk.issue('otel-user'),
+  }
+  const tokens = { none: logins.none.refreshToken, noop: logins.noop.refreshToken, sdk: logins.sdk.refreshToken }
+  const refreshOf = (which: keyof typeof engines) => async () => {
+    const r = await engines[which].refresh(tokens[which])
+    if (r.ok) tokens[which] = r.pair.refreshToken
+    return r.ok
+  }
+  note('micro: otel')
+  const rows = await measureSideBySide(
+    [
+      {
+        name: 'guard: verifyAccess (cached), no telemetry',
+        fn: () => engines.none.verifyAccess(logins.none.accessToken),
+      },
+      {
+        name: 'guard: verifyAccess (cached), otel() no SDK',
+        fn: () => engines.noop.verifyAccess(logins.noop.accessToken),
+      },
+      {
+        name: 'guard: verifyAccess (cached), otel() metrics SDK',
+        fn: () => engines.sdk.verifyAccess(logins.sdk.accessToken),
+      },
+      { name: 'refresh (memory), no telemetry', fn: refreshOf('none') },
+      { name: 'refresh (memory), otel() no SDK', fn: refreshOf('noop') },
+      { name: 'refresh (memory), otel() metrics SDK', fn: refreshOf('sdk') },
+    ],
+    options,
+  )
+  groups.push({ id: 'otel', title: 'OpenTelemetry: the guard and a refresh, without and with otel()', rows })
 }
 
 const result: MicroResult = { mode, ...options, groups }

@@ -16,17 +16,23 @@ export {
   type FamilyStore,
   type FamilySummary,
   type InspectOptions,
-  type RevokeOptions,
   type InspectRefreshResult,
   type IssueOptions,
   type PageRequest,
   type RefreshOptions,
   type RefreshResult,
+  type RevokeOptions,
   type SubjectPage,
   type TokenPair,
   type VerifyAccessOptions,
   withStorageDeadline,
 } from './engine/index.js'
+export type {
+  EngineTelemetry,
+  OperationOutcome,
+  RefreshDecision,
+  StoreOperation,
+} from './engine/telemetry.js'
 // Errors and events.
 export {
   type AccessTokenErrorCode,

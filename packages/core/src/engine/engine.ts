@@ -12,9 +12,10 @@ import { checkAppClaims, checkContext, checkMeta, checkStoredClaims, checkSubjec
 import { familyOp } from './family-ops.js'
 import { type EngineContext, isClientId, resolveEngineOptions } from './options.js'
 import { tokenPair } from './pair.js'
-import { inspect, refresh } from './refresh.js'
+import { inspect, type RefreshRequest, refresh } from './refresh.js'
 import { evictBeyondCap, liveFamilies, revokeAllOf } from './subject.js'
 import { toSummary } from './summary.js'
+import { issueOutcome, refreshOutcome } from './telemetry-outcomes.js'
 import type { DpopMode, Engine, EngineOptions, FamilySummary, TokenPair, VerifyAccessOptions } from './types.js'
 
 const REASONS: ReadonlySet<unknown> = new Set(REVOCATION_REASONS)
@@ -91,17 +92,19 @@ export function createEngine(options: EngineOptions): Engine {
           "issue: dpop is 'required', so every login needs a verified DPoP proof (the http layer's login helper checks it and answers 400 without one)",
         )
       }
-      return issue(
-        ctx,
-        subject,
-        claims,
-        meta,
-        clientId ?? null,
-        named,
-        shorterAccessTtl(policy, issueOptions.accessTtl, 'issue'),
-        jkt ?? null,
-        context,
-      )
+      const run = () =>
+        issue(
+          ctx,
+          subject,
+          claims,
+          meta,
+          clientId ?? null,
+          named,
+          shorterAccessTtl(policy, issueOptions.accessTtl, 'issue'),
+          jkt ?? null,
+          context,
+        )
+      return ctx.telemetry === undefined ? run() : ctx.telemetry.run('issue', run, issueOutcome)
     },
 
     async refresh(token, refreshOptions = {}) {
@@ -111,7 +114,7 @@ export function createEngine(options: EngineOptions): Engine {
       }
       const claims = checkAppClaims(refreshOptions.claims, 'refresh')
       const meta = checkMeta(refreshOptions.meta, 'refresh')
-      return refresh(ctx, token, {
+      const request: RefreshRequest = {
         binding,
         meta,
         claims,
@@ -121,7 +124,9 @@ export function createEngine(options: EngineOptions): Engine {
         context: checkContext(refreshOptions.context, 'refresh'),
         // Checked against the longest policy here; the family's own policy caps it when signing.
         accessTtl: shorterAccessTtl(ctx.policy, refreshOptions.accessTtl, 'refresh', ctx.policies),
-      })
+      }
+      if (ctx.telemetry === undefined) return refresh(ctx, token, request)
+      return ctx.telemetry.run('refresh', () => refresh(ctx, token, request), refreshOutcome)
     },
 
     inspectRefreshToken: (token, inspectOptions) =>
@@ -166,7 +171,9 @@ export function createEngine(options: EngineOptions): Engine {
         return failure('ERR_ACCESS_TOKEN_MISSING', 'no access token was presented')
       }
       const now = ctx.clock.now()
-      return afterVerify<T>(await ctx.codec.verify(token, now), now, ctx.revocations, verifyOptions)
+      const result = afterVerify<T>(await ctx.codec.verify(token, now), now, ctx.revocations, verifyOptions)
+      ctx.telemetry?.verified(result.ok ? 'ok' : result.code)
+      return result
     },
 
     jwks: () => ctx.keyRing.jwks(ctx.clock.now()),

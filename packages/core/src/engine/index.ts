@@ -8,11 +8,11 @@ export type {
   FamilyOpResult,
   FamilySummary,
   InspectOptions,
-  RevokeOptions,
   InspectRefreshResult,
   IssueOptions,
   RefreshOptions,
   RefreshResult,
+  RevokeOptions,
   TokenPair,
   VerifyAccessOptions,
 } from './types.js'

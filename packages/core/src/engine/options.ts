@@ -1,6 +1,6 @@
 import { AuthError } from '../errors/index.js'
 import { assertKnownOptions } from '../errors/options.js'
-import { createEmitter } from '../events/index.js'
+import { createEmitter, type Emit } from '../events/index.js'
 import { deriveKeyRing } from '../keys/derive.js'
 import { createKeyRing } from '../keys/key-ring.js'
 import type { KeyRing, KeyRingInput } from '../keys/types.js'
@@ -13,6 +13,7 @@ import { DEFAULT_MAX_CLAIMS_BYTES } from './claims.js'
 import { guardStore } from './guarded-store.js'
 import type { PairContext } from './pair.js'
 import { storeAlignedClock } from './store-clock.js'
+import { type EngineTelemetry, tracedStore } from './telemetry.js'
 import type { DpopMode, EngineOptions } from './types.js'
 
 const DEFAULT_MAX_RETRIES = 16
@@ -33,6 +34,7 @@ const ENGINE_OPTIONS = [
   'alignClockToStore',
   'random',
   'onEvent',
+  'telemetry',
   'accessTokenCache',
   'maxRetries',
   'defaultClientId',
@@ -69,6 +71,8 @@ export interface EngineContext extends PairContext {
   readonly store: ReturnType<typeof guardStore>
   readonly clock: Clock
   readonly emit: ReturnType<typeof createEmitter>
+  /** `EngineOptions.telemetry`, checked; undefined without it (then nothing is measured). */
+  readonly telemetry: EngineTelemetry | undefined
   readonly maxRetries: number
   /** `EngineOptions.maxClaimsBytes`, resolved. */
   readonly maxClaimsBytes: number
@@ -151,7 +155,16 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
   const longestSessionMaxAge = Math.max(policy.sessionMaxAge, ...[...policies.values()].map((p) => p.sessionMaxAge))
   const longestAccess = [policy, ...policies.values()].reduce((a, b) => (b.accessTtl > a.accessTtl ? b : a))
   const keyRing = resolveKeys(options, bad)
-  const guarded = guardStore(store)
+  const telemetry = options.telemetry
+  if (
+    telemetry !== undefined &&
+    (telemetry === null ||
+      typeof telemetry !== 'object' ||
+      (['run', 'store', 'verified', 'event'] as const).some((m) => typeof telemetry[m] !== 'function'))
+  ) {
+    bad("telemetry must be an EngineTelemetry: otel() from '@auth/core/otel'")
+  }
+  const guarded = telemetry === undefined ? guardStore(store) : tracedStore(guardStore(store), telemetry)
   // A test's injected clock is the truth; the system clock follows the store's when it has one.
   const align = options.alignClockToStore ?? options.clock === undefined
   if (typeof align !== 'boolean') bad('alignClockToStore must be a boolean')
@@ -169,11 +182,14 @@ export function resolveEngineOptions(options: EngineOptions): EngineContext {
     store: guarded,
     clock: engineClock,
     random,
-    emit:
+    emit: withTelemetry(
       revocations === undefined
         ? createEmitter(onEvent)
         : // An entry must outlive the longest access token any policy issues.
           emitRevocations(createEmitter(onEvent), revocations, longestAccess),
+      telemetry,
+    ),
+    telemetry,
     revocations,
     maxRetries,
     maxClaimsBytes,
@@ -222,4 +238,17 @@ export function isClientId(value: unknown): value is string {
 
 function isKeyRing(keys: KeyRingInput | KeyRing): keys is KeyRing {
   return typeof (keys as KeyRing).refreshKey === 'function' && typeof (keys as KeyRing).jwks === 'function'
+}
+
+/** The emitter that also tells telemetry (which must not throw: it is called first, guarded). */
+function withTelemetry(emit: Emit, telemetry: EngineTelemetry | undefined): Emit {
+  if (telemetry === undefined) return emit
+  return (event) => {
+    try {
+      telemetry.event(event)
+    } catch {
+      // Telemetry never breaks a request.
+    }
+    emit(event)
+  }
 }

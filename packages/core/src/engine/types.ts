@@ -9,6 +9,7 @@ import type { DpopNonces } from '../tokens/dpop.js'
 import type { VerifyAccessResult } from '../tokens/types.js'
 import type { VerifyAccessOptions } from '../verifier/checks.js'
 import type { FamilyStore } from './store.js'
+import type { EngineTelemetry } from './telemetry.js'
 
 /** What `issue` and a successful `refresh` hand out. Times are epoch milliseconds. */
 export interface TokenPair {
@@ -282,6 +283,11 @@ export interface EngineOptions {
   readonly random?: RandomReader
   /** Receives every event; `reuse_detected` is a security alert. Errors it throws are reported and ignored. */
   readonly onEvent?: AuthEventHandler
+  /**
+   * Metrics and traces: `otel()` from `@auth/core/otel` (OpenTelemetry), or any
+   * {@link EngineTelemetry}. Without it nothing is measured and nothing is loaded.
+   */
+  readonly telemetry?: EngineTelemetry
   /** Cache of verified access tokens (LRU, entries die at `exp`). `false` turns it off. Default `{ max: 10_000 }`. */
   readonly accessTokenCache?: false | { readonly max?: number }
   /**
