@@ -1,5 +1,5 @@
 import { createEngine } from '@auth/core'
-import { exampleSecret } from './secret.js'
+import { exampleKeys, exampleSecret } from './secret.js'
 import { onShutdown } from './shutdown.js'
 import { isStoreKind, openStore } from './store.js'
 import { selfSignedCertificate } from './tls.js'
@@ -30,8 +30,9 @@ export async function runExample({ name, start, dataDir }: RunExampleOptions): P
     store: store.store,
     issuer: 'https://127.0.0.1',
     audience: 'example-api',
-    // Quick start: every key derived from one secret (kept in .data/secret). Production passes `keys`.
-    secret: await exampleSecret(dataDir),
+    // Production keys made with the CLI (see the example's README), else the quick start: every
+    // key derived from one secret (kept in .data/secret).
+    ...((await exampleKeys()) ?? { secret: await exampleSecret(dataDir) }),
     // Short enough to watch a refresh happen in the browser; see docs/policy.md for real values.
     policy: { accessTtl: '1m', reuseGrace: '10s', refreshIdleTtl: '1d', sessionMaxAge: '7d' },
     // Claims every access token carries, recomputed at each refresh.

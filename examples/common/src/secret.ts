@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import type { KeyRingInput } from '@auth/core'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 /**
  * The example's quick-start secret (every key is derived from it), kept in `<dataDir>/secret`
@@ -21,4 +22,26 @@ export async function exampleSecret(dataDir: string): Promise<string> {
   const secret = randomBytes(32).toString('base64url')
   await writeFile(file, `${secret}\n`, { mode: 0o600 })
   return secret
+}
+
+/**
+ * Production keys, as `auth keys generate` and `auth keys secret` make them: `AUTH_SIGNING_KEY`
+ * names the private key file (PEM; its kid is the file name before `.private.pem`, or
+ * `AUTH_SIGNING_KID`; EdDSA unless `AUTH_SIGNING_ALG`), `AUTH_REFRESH_KEY` the refresh MAC key
+ * file (base64). Null when they are not set: the quick-start secret is used.
+ */
+export async function exampleKeys(): Promise<{ keys: KeyRingInput } | null> {
+  const signing = process.env.AUTH_SIGNING_KEY
+  const refresh = process.env.AUTH_REFRESH_KEY
+  if (!signing || !refresh) return null
+  // Relative to where the command was typed (pnpm runs the script in the example's folder).
+  const from = (path: string) => resolve(process.env.INIT_CWD ?? process.cwd(), path)
+  const kid = process.env.AUTH_SIGNING_KID ?? signing.replace(/^.*\//, '').replace(/\.private\.pem$|\.pem$/, '')
+  const alg = (process.env.AUTH_SIGNING_ALG ?? 'EdDSA') as 'EdDSA' | 'ES256' | 'RS256'
+  return {
+    keys: {
+      signing: [{ kid, alg, privateKey: await readFile(from(signing), 'utf8') }],
+      refresh: [{ kid: 'r1', secret: Buffer.from((await readFile(from(refresh), 'utf8')).trim(), 'base64') }],
+    },
+  }
 }

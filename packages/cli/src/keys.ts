@@ -1,8 +1,8 @@
 // auth keys generate | auth keys secret: the key material a production engine needs.
 
 import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto'
-import { chmodSync, writeFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { type Answer, answer, type Io, UsageError } from './io.js'
 
 const ALGORITHMS = ['EdDSA', 'ES256', 'RS256'] as const
@@ -39,6 +39,7 @@ function pair(alg: Algorithm): { privateKey: KeyObject } {
 /** Writes `data` to `path` readable by its owner only; refuses to overwrite unless `force`. */
 function writePrivate(path: string, data: string, force: boolean): void {
   try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
     writeFileSync(path, data, { mode: 0o600, flag: force ? 'w' : 'wx' })
     chmodSync(path, 0o600) // an existing file overwritten with --force keeps its old mode otherwise
   } catch (error) {

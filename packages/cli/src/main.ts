@@ -9,7 +9,17 @@ import { inspect } from './token.js'
 const TARGET = {
   store: { type: 'string' },
   config: { type: 'string' },
+  table: { type: 'string' },
+  prefix: { type: 'string' },
 } as const
+
+/** The store options every store command takes. */
+const target = (v: Record<string, string | boolean | undefined>) => ({
+  store: v.store as string | undefined,
+  config: v.config as string | undefined,
+  table: v.table as string | undefined,
+  prefix: v.prefix as string | undefined,
+})
 
 interface Command {
   readonly usage: string
@@ -62,7 +72,7 @@ const COMMANDS: Record<string, Command> = {
       secret: { type: 'string' },
       issuer: { type: 'string' },
       audience: { type: 'string' },
-      store: { type: 'string' },
+      ...TARGET,
     },
     positionals: 1,
     run: (io, v, [token]) =>
@@ -72,23 +82,22 @@ const COMMANDS: Record<string, Command> = {
         secret: v.secret as string | undefined,
         issuer: v.issuer as string | undefined,
         audience: v.audience as string | undefined,
-        store: v.store as string | undefined,
+        ...target(v),
       }),
   },
   'sessions list': {
-    usage: 'auth sessions list --subject S [--store URL | --config FILE]',
+    usage: 'auth sessions list --subject S [--store URL [--table T | --prefix P] | --config FILE]',
     help: "The subject's live sessions (families), most recently used first, with where they were last used.",
     options: { subject: { type: 'string' }, ...TARGET },
     run: (io, v) =>
       list(io, {
         subject: v.subject as string | undefined,
-        store: v.store as string | undefined,
-        config: v.config as string | undefined,
+        ...target(v),
       }),
   },
   'sessions revoke': {
     usage:
-      'auth sessions revoke (--family F | --subject S) --feed URL [--store URL | --config FILE] [--access-ttl 15m]',
+      'auth sessions revoke (--family F | --subject S) --feed URL [--store URL [--table T | --prefix P] | --config FILE] [--access-ttl 15m]',
     help: "Ends one session, or every session of a subject (a page of 100 at a time, with progress), through the engine, and publishes each to the revocation feed so that every node refuses its access tokens at once. The feed is required (--feed redis://… or postgres://…, or the config module's revocationFeed). --access-ttl: the app's access-token lifetime, how long the feed keeps each entry (default: the config's policy, else 24h).",
     options: {
       family: { type: 'string' },
@@ -103,21 +112,20 @@ const COMMANDS: Record<string, Command> = {
         subject: v.subject as string | undefined,
         feed: v.feed as string | undefined,
         accessTtl: v['access-ttl'] as string | undefined,
-        store: v.store as string | undefined,
-        config: v.config as string | undefined,
+        ...target(v),
       }),
   },
   migrate: {
-    usage: 'auth migrate [--store URL | --config FILE]',
+    usage: 'auth migrate [--store URL [--table T | --prefix P] | --config FILE]',
     help: "Runs the SQL store's migrations (idempotent). Redis has nothing to migrate.",
     options: { ...TARGET },
-    run: (io, v) => migrate(io, { store: v.store as string | undefined, config: v.config as string | undefined }),
+    run: (io, v) => migrate(io, target(v)),
   },
   check: {
-    usage: 'auth check [--store URL | --config FILE]',
+    usage: 'auth check [--store URL [--table T | --prefix P] | --config FILE]',
     help: "The engine's start-up check: the clock is sane, the keys sign and verify, the store answers and is migrated. Exit 1 with the fix when it is not ready, 3 when the store is unreachable.",
     options: { ...TARGET },
-    run: (io, v) => check(io, { store: v.store as string | undefined, config: v.config as string | undefined }),
+    run: (io, v) => check(io, target(v)),
   },
 }
 
@@ -128,7 +136,8 @@ ${Object.values(COMMANDS)
   .join('\n')}
 
 Every command takes --help and --json. The store: --store URL or AUTH_STORE_URL (redis://, postgres://,
-mysql://, sqlite:PATH), or --config FILE (AUTH_CONFIG) exporting the app's engine options.
+mysql://, sqlite:PATH; --table or --prefix for non-default names), or --config FILE (AUTH_CONFIG)
+exporting the app's engine options.
 Exit codes: 0 ok, 1 refused or invalid, 2 usage, 3 store or feed unavailable. See docs/cli.md.
 `
 

@@ -130,7 +130,7 @@ export async function migrate(io: Io, options: Target): Promise<Answer> {
   }
   const url = storeUrl(io, options)
   if (url === undefined) throw new UsageError('name the store: --store URL (or AUTH_STORE_URL), or --config FILE')
-  const opened = await openStoreUrl(url)
+  const opened = await openStoreUrl(url, options)
   try {
     if (opened.migrate === null) return answer({ migrated: null }, `${opened.describe}: nothing to migrate`)
     const result = await opened.migrate()

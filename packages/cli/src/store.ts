@@ -26,6 +26,16 @@ export interface Opened {
 export interface Target {
   readonly store?: string | undefined
   readonly config?: string | undefined
+  /** SQL stores: the families table (default the driver's, `auth_families`). */
+  readonly table?: string | undefined
+  /** Redis stores: the key prefix (default the driver's, `auth`). */
+  readonly prefix?: string | undefined
+}
+
+/** The names a store URL's driver gets from `--table` / `--prefix`. */
+export interface StoreNames {
+  readonly table?: string | undefined
+  readonly prefix?: string | undefined
 }
 
 /** What a config module exports: the app's engine options (default export or `engineOptions`), and its feed. */
@@ -65,7 +75,8 @@ export async function loadConfig(io: Io, target: Target): Promise<ConfigModule |
 }
 
 /** Opens the store a URL names: `redis://`, `rediss://`, `postgres://`, `mysql://`, `sqlite:PATH`. */
-export async function openStoreUrl(url: string): Promise<Opened> {
+export async function openStoreUrl(url: string, names: StoreNames = {}): Promise<Opened> {
+  const table = names.table === undefined ? {} : { table: names.table }
   const scheme = /^([a-z]+):/.exec(url)?.[1]
   switch (scheme) {
     case 'redis':
@@ -74,7 +85,7 @@ export async function openStoreUrl(url: string): Promise<Opened> {
         '@auth/storage-redis',
         'a redis:// store',
       )
-      const store = createRedisStore({ url })
+      const store = createRedisStore({ url, ...(names.prefix === undefined ? {} : { prefix: names.prefix }) })
       return { store, migrate: null, describe: 'redis', close: () => store.close() }
     }
     case 'postgres':
@@ -89,8 +100,8 @@ export async function openStoreUrl(url: string): Promise<Opened> {
       pool.on('error', () => {})
       const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })
       return {
-        store: sqlStore.createSqlStore({ db, dialect: 'postgres' }),
-        migrate: () => sqlStore.migrate(db, { dialect: 'postgres' }),
+        store: sqlStore.createSqlStore({ db, dialect: 'postgres', ...table }),
+        migrate: () => sqlStore.migrate(db, { dialect: 'postgres', ...table }),
         describe: 'postgres',
         close: () => db.destroy(),
       }
@@ -107,8 +118,8 @@ export async function openStoreUrl(url: string): Promise<Opened> {
       })
       const db = new Kysely<unknown>({ dialect: new MysqlDialect({ pool }) })
       return {
-        store: sqlStore.createSqlStore({ db, dialect: 'mysql' }),
-        migrate: () => sqlStore.migrate(db, { dialect: 'mysql' }),
+        store: sqlStore.createSqlStore({ db, dialect: 'mysql', ...table }),
+        migrate: () => sqlStore.migrate(db, { dialect: 'mysql', ...table }),
         describe: 'mysql',
         close: () => db.destroy(),
       }
@@ -124,8 +135,8 @@ export async function openStoreUrl(url: string): Promise<Opened> {
       const database = new Database(path)
       const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) })
       return {
-        store: sqlStore.createSqlStore({ db, dialect: 'sqlite' }),
-        migrate: () => sqlStore.migrate(db, { dialect: 'sqlite' }),
+        store: sqlStore.createSqlStore({ db, dialect: 'sqlite', ...table }),
+        migrate: () => sqlStore.migrate(db, { dialect: 'sqlite', ...table }),
         describe: 'sqlite',
         close: () => db.destroy(),
       }
@@ -210,7 +221,7 @@ export async function openEngine(
       'name the store: --store URL (or AUTH_STORE_URL), or --config FILE exporting the engine options',
     )
   }
-  const opened = await openStoreUrl(url)
+  const opened = await openStoreUrl(url, target)
   const engine = createEngine({
     store: opened.store,
     issuer: 'urn:auth-cli',

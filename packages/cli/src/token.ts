@@ -139,7 +139,7 @@ async function inspectRefresh(
     lines.push("  (give --store URL or AUTH_STORE_URL for the family's state; the MAC is never shown)")
     return answer({ ...facts, family: null }, lines.join('\n'))
   }
-  const opened = await openStoreUrl(url)
+  const opened = await openStoreUrl(url, options)
   try {
     const family = await opened.store.get(parsed.familyId)
     if (family === null) {

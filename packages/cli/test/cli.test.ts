@@ -11,7 +11,7 @@ import { createEngine, createRevokedFamilies, type Engine } from '@auth/core'
 import { createTestStore, serviceUrl } from '@auth/core/testing'
 import { createVerifier } from '@auth/core/verifier'
 import { createRedisRevocationFeed, createRedisStore } from '@auth/storage-redis'
-import { createPostgresRevocationFeed, createSqlStore, migrate } from '@auth/storage-sql'
+import { createPostgresRevocationFeed, createSqlStore } from '@auth/storage-sql'
 import Database from 'better-sqlite3'
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely'
 import { createPool } from 'mysql2'
@@ -225,11 +225,12 @@ describe.skipIf(!redisUrl)('auth token inspect', () => {
 
 /** One store of each kind, with an engine in this process writing families the CLI then reads and revokes. */
 const STORES = [
-  { name: 'redis', url: redisUrl, feed: redisUrl },
-  { name: 'postgres', url: postgresUrl, feed: postgresUrl },
+  { name: 'redis', url: redisUrl, feed: redisUrl, names: [] },
+  { name: 'postgres', url: postgresUrl, feed: postgresUrl, names: [] },
   // MariaDB has no feed driver: its revocations go out on the Redis feed.
-  { name: 'mariadb', url: mysqlUrl, feed: redisUrl },
-  { name: 'sqlite', url: `sqlite:${join(WORK, 'auth.db')}`, feed: redisUrl },
+  { name: 'mariadb', url: mysqlUrl, feed: redisUrl, names: [] },
+  // A table of the app's own name, as the example apps have.
+  { name: 'sqlite', url: `sqlite:${join(WORK, 'auth.db')}`, feed: redisUrl, names: ['--table', 'cli_families'] },
 ] as const
 
 for (const kind of STORES) {
@@ -245,7 +246,7 @@ for (const kind of STORES) {
         return
       }
       // The CLI's migrate makes the tables this process then uses.
-      const migrated = await auth(['migrate', '--store', url, '--json'])
+      const migrated = await auth(['migrate', '--store', url, ...kind.names, '--json'])
       expect(migrated.code, migrated.stderr).toBe(0)
       const db =
         kind.name === 'postgres'
@@ -258,19 +259,20 @@ for (const kind of STORES) {
                 dialect: new SqliteDialect({ database: new Database(url.slice('sqlite:'.length)) }),
               })
       const dialect = kind.name === 'postgres' ? 'postgres' : kind.name === 'mariadb' ? 'mysql' : 'sqlite'
-      engine = createEngine({ store: createSqlStore({ db, dialect }), ...ENGINE })
+      const table = kind.names.length === 0 ? {} : { table: kind.names[1] as string }
+      engine = createEngine({ store: createSqlStore({ db, dialect, ...table }), ...ENGINE })
       close = () => db.destroy()
     }, 60_000)
     afterAll(() => close?.())
 
     it('check passes; list shows the sessions; revoke --subject ends them all and every node hears it on the feed', async () => {
-      const checked = await auth(['check', '--store', url])
+      const checked = await auth(['check', '--store', url, ...kind.names])
       expect(checked.code, checked.stderr).toBe(0)
       expect(checked.stdout).toMatch(/^ok: the clock, the keys and the store/)
 
       const who = subject(kind.name)
       const families = await Promise.all([1, 2, 3].map(() => engine.issue(who, { meta: { userAgent: 'Phone/1' } })))
-      const listed = await auth(['sessions', 'list', '--subject', who, '--store', url, '--json'])
+      const listed = await auth(['sessions', 'list', '--subject', who, '--store', url, ...kind.names, '--json'])
       expect(listed.code, listed.stderr).toBe(0)
       const sessions = (listed.json().sessions as { id: string; userAgent: string }[]).map((s) => s.id).sort()
       expect(sessions).toEqual(families.map((f) => f.familyId).sort())
@@ -291,6 +293,7 @@ for (const kind of STORES) {
           who,
           '--store',
           url,
+          ...kind.names,
           '--feed',
           kind.feed as string,
           '--json',
@@ -320,6 +323,7 @@ for (const kind of STORES) {
         one.familyId,
         '--store',
         url,
+        ...kind.names,
         '--feed',
         kind.feed as string,
       ])
@@ -332,6 +336,7 @@ for (const kind of STORES) {
         'no-such-family',
         '--store',
         url,
+        ...kind.names,
         '--feed',
         kind.feed as string,
       ])

@@ -48,8 +48,9 @@ const CORE_ROOT_VALUES = [
 ]
 
 describe('published entry points', () => {
-  it('lists the nine published packages', () => {
+  it('lists the ten published packages', () => {
     expect(published.map((m) => m.name).sort()).toEqual([
+      '@auth/cli',
       '@auth/client',
       '@auth/core',
       '@auth/express',

@@ -11,7 +11,7 @@
 // 4. The driver project gets the worked driver of docs/storage/writing-a-driver.md and its test
 //    file, verbatim, and runs the conformance suite from the @auth/storage-conformance tarball.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,6 +34,8 @@ const catalog = Object.fromEntries(
     (m) => [m[1], m[2]],
   ),
 ) as Record<string, string>
+
+const coreDevDeps = manifest('core').devDependencies as Record<string, string>
 
 const published = readdirSync(PACKAGES)
   .filter((dir) => manifest(dir).private !== true)
@@ -101,6 +103,8 @@ beforeAll(async () => {
         hono: conformanceDeps.hono,
         '@hono/node-server': conformanceDeps['@hono/node-server'],
         'fast-check': catalog['fast-check'],
+        // @auth/core/otel's optional peer: an app that imports the subpath installs it.
+        '@opentelemetry/api': coreDevDeps['@opentelemetry/api'],
       },
       devDependencies: {
         typescript: rootDeps.typescript,
@@ -286,6 +290,22 @@ describe('the newcomer test: the packed packages, installed with npm outside the
       })
       expect(Number(imported.stdout.trim())).toBeGreaterThanOrEqual(published.length + 4)
     }
+  })
+
+  it('the auth binary from the packed @auth/cli: --help, and keys generate writes 0600 files with no driver installed', async () => {
+    const app = join(work, 'app')
+    const bin = join(app, 'node_modules', '.bin', 'auth')
+    const help = await run(bin, ['--help'], { cwd: app })
+    expect(help.stdout).toMatch(/^auth: keys, tokens and sessions/)
+    const made = await run(bin, ['keys', 'generate', '--kid', 'newcomer', '--json'], { cwd: app })
+    const { privateKey, jwks } = JSON.parse(made.stdout) as { privateKey: string; jwks: string }
+    expect(statSync(privateKey).mode & 0o777).toBe(0o600)
+    expect(JSON.parse(readFileSync(jwks, 'utf8')).keys[0]).toMatchObject({ kid: 'newcomer', alg: 'EdDSA', kty: 'OKP' })
+    // Nothing native came with it: the SQL drivers are optional peers, loaded only for a store URL.
+    expect(existsSync(join(app, 'node_modules', 'better-sqlite3'))).toBe(false)
+    const needsDriver = await run(bin, ['check', '--store', 'sqlite:./x.db'], { cwd: app }).catch((error) => error)
+    expect(needsDriver.code).toBe(2)
+    expect(needsDriver.stderr).toMatch(/needs better-sqlite3: npm install better-sqlite3|needs kysely/)
   })
 
   it('writing a driver: the worked example and its test, outside the workspace, pass the conformance suite', async () => {

@@ -21,7 +21,7 @@ function packed(dir: string): string[] {
   return (result?.files ?? []).map((file) => file.path)
 }
 
-describe('published tarballs (npm pack --dry-run, 9 packages)', () => {
+describe('published tarballs (npm pack --dry-run, 10 packages)', () => {
   for (const { dir, manifest } of published) {
     it(`${manifest.name}: a README and a LICENSE, and no test or benchmark file`, () => {
       const files = packed(dir)

@@ -75,7 +75,19 @@ export function otel(options: OtelOptions = {}): EngineTelemetry {
   const issues = counter(INSTRUMENTS.issues, 'Families issued (logins)', '{family}')
   const revocations = counter(INSTRUMENTS.revocations, 'Families revoked, by reason', '{family}')
   const reuse = counter(INSTRUMENTS.reuseDetected, 'Refresh-token reuse detected: a likely theft', '{family}')
-  const verifications = counter(INSTRUMENTS.verifications, 'Access-token verifications, by result', '{token}')
+  // The guard's hot path: counted here, in plain numbers, and handed to OpenTelemetry when a
+  // reader collects (an asynchronous counter), so a verification costs an increment, SDK or not.
+  let verifiedOk = 0
+  const refused = new Map<string, number>()
+  meter
+    .createObservableCounter(INSTRUMENTS.verifications, {
+      description: 'Access-token verifications, by result',
+      unit: '{token}',
+    })
+    .addCallback((observer) => {
+      if (verifiedOk > 0) observer.observe(verifiedOk, attributes('auth.result', 'ok'))
+      for (const [code, count] of refused) observer.observe(count, attributes('auth.result', code))
+    })
   const storeDuration = histogram(INSTRUMENTS.storeDuration, 'How long a store call took, by operation')
   const storeErrors = counter(INSTRUMENTS.storeErrors, 'Store calls that failed, by operation', '{error}')
 
@@ -142,7 +154,8 @@ export function otel(options: OtelOptions = {}): EngineTelemetry {
     },
 
     verified(result) {
-      verifications.add(1, attributes('auth.result', result))
+      if (result === 'ok') verifiedOk++
+      else refused.set(result, (refused.get(result) ?? 0) + 1)
     },
 
     event(event) {
