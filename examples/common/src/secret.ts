@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import type { KeyRingInput } from '@auth/core'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import type { KeyRingInput } from '@auth/core'
 
 /**
  * The example's quick-start secret (every key is derived from it), kept in `<dataDir>/secret`
