@@ -75,7 +75,18 @@ export function checkContext(context: unknown, where: string): RequestContext | 
   if (context === null || typeof context !== 'object' || Array.isArray(context)) {
     throw new AuthError('ERR_CONFIG_INVALID', `${where}: context must be { ip?, userAgent? }`)
   }
-  const { ip, userAgent, ...rest } = context as Record<string, unknown>
+  const { ip, userAgent } = context as Record<string, unknown>
+  // The http layer's own context (ip and userAgent, capped) passes as it is: no copy per request.
+  let fields = 0
+  for (const _ in context) fields++
+  if (
+    fields === (ip === undefined ? 0 : 1) + (userAgent === undefined ? 0 : 1) &&
+    (ip === undefined || (typeof ip === 'string' && ip.length <= 64)) &&
+    (userAgent === undefined || (typeof userAgent === 'string' && userAgent.length <= 512))
+  ) {
+    return context as RequestContext
+  }
+  const { ip: _ip, userAgent: _userAgent, ...rest } = context as Record<string, unknown>
   const extra = Object.keys(rest)
   if (extra.length > 0)
     throw new AuthError('ERR_CONFIG_INVALID', `${where}: context.${extra[0]} is not a context field (ip, userAgent)`)

@@ -1,10 +1,10 @@
-import { encodeBase64urlNoPadding } from '@oslojs/encoding'
 import { AuthError } from '../errors/index.js'
 import type { KeyRing } from '../keys/types.js'
 import { accessTokenExpiry } from '../machine/lifetime.js'
 import type { FamilyRecord } from '../machine/types.js'
 import type { LifetimePolicy } from '../policy/policy.js'
 import type { RandomReader } from '../runtime.js'
+import { encodeBase64url } from '../tokens/base64url.js'
 import { encodeRefreshToken } from '../tokens/refresh-token.js'
 import type { AccessClaims, AccessTokenCodec } from '../tokens/types.js'
 import { checkAppClaims, NO_CLAIMS } from './claims.js'
@@ -122,5 +122,5 @@ export async function tokenPair(
 function randomId(random: RandomReader): string {
   const bytes = new Uint8Array(16)
   random.read(bytes)
-  return encodeBase64urlNoPadding(bytes)
+  return encodeBase64url(bytes)
 }

@@ -4,6 +4,7 @@ import type { Engine } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
 import { assertKnownOptions } from '../errors/options.js'
 import type { RequestContext } from '../events/index.js'
+import { nodeCrypto } from '../keys/node-crypto.js'
 import type { FamilyMeta } from '../machine/types.js'
 import { type Clock, systemClock } from '../runtime.js'
 import { createDpopNonces, createDpopReplayCache } from '../tokens/dpop.js'
@@ -328,9 +329,22 @@ function resolvePrefix(input: string | undefined, bad: (message: string) => neve
 
 const encoder = new TextEncoder()
 
+/** Digests of recent binding values: a client sends the same User-Agent on every refresh. */
+const digests = new Map<string, string>()
+const MAX_DIGESTS = 1000
+
 /** A short, fixed-size digest of a binding value: what the family record stores. */
 function digest(value: string): string {
-  return encodeBase64urlNoPadding(sha256(encoder.encode(value))).slice(0, 22)
+  let found = digests.get(value)
+  if (found === undefined) {
+    found =
+      nodeCrypto === undefined
+        ? encodeBase64urlNoPadding(sha256(encoder.encode(value))).slice(0, 22)
+        : nodeCrypto.createHash('sha256').update(value).digest('base64url').slice(0, 22)
+    if (digests.size >= MAX_DIGESTS) digests.delete(digests.keys().next().value as string)
+    digests.set(value, found)
+  }
+  return found
 }
 
 function bindingFunction(engine: Engine, bad: (message: string) => never): (request: AuthRequest) => string | null {

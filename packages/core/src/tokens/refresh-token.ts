@@ -1,8 +1,8 @@
 import { constantTimeEqual } from '@oslojs/crypto/subtle'
-import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding'
 import { type Failure, failure } from '../errors/index.js'
 import { nodeCrypto } from '../keys/node-crypto.js'
 import type { RandomReader } from '../runtime.js'
+import { decodeBase64url, encodeBase64url } from './base64url.js'
 import type { ParsedRefreshToken, RefreshTokenFields } from './types.js'
 
 /**
@@ -32,7 +32,6 @@ const PREFIX = 'rt1.'
 const FORMAT = /^rt1\.([A-Za-z0-9_-]{1,32})\.([A-Za-z0-9_-]{16,64})\.(0|[1-9][0-9]{0,15})\.([A-Za-z0-9_-]{43})$/
 const KID = /^[A-Za-z0-9_-]{1,32}$/
 const FAMILY_ID = /^[A-Za-z0-9_-]{16,64}$/
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const MAC_BYTES = 32
 
 /** The outcome of {@link parseRefreshToken}. */
@@ -82,7 +81,7 @@ export async function encodeRefreshToken(fields: RefreshTokenFields, key: Uint8A
     throw new RangeError(`refresh token: invalid generation ${fields.generation}`)
   }
   const mac = await hmacSha256(key, macInput(fields, nonce))
-  return `${PREFIX}${fields.kid}.${fields.familyId}.${fields.generation}.${encodeBase64urlNoPadding(mac)}`
+  return `${PREFIX}${fields.kid}.${fields.familyId}.${fields.generation}.${encodeBase64url(mac)}`
 }
 
 /**
@@ -96,10 +95,10 @@ export function parseRefreshToken(token: unknown): ParseRefreshTokenResult {
   const [, kid, familyId, generationText, macText] = match as unknown as [string, string, string, string, string]
   const generation = Number(generationText)
   if (!Number.isSafeInteger(generation)) return malformed()
-  // 43 characters carry 258 bits for 256: the last character's two spare bits must be zero.
-  if ((BASE64URL.indexOf(macText.charAt(42)) & 0b11) !== 0) return malformed()
-  const mac = decodeBase64urlIgnorePadding(macText)
-  if (mac.length !== MAC_BYTES) return malformed()
+  // 43 characters carry 258 bits for 256: the last character's two spare bits must be zero
+  // (decodeBase64url refuses a non-canonical encoding).
+  const mac = decodeBase64url(macText)
+  if (mac === null || mac.length !== MAC_BYTES) return malformed()
   return { ok: true, token: { version: REFRESH_TOKEN_VERSION, kid, familyId, generation, mac } }
 }
 
@@ -117,14 +116,14 @@ export async function verifyRefreshToken(parsed: ParsedRefreshToken, key: Uint8A
 export function generateFamilyId(random: RandomReader): string {
   const bytes = new Uint8Array(16)
   random.read(bytes)
-  return encodeBase64urlNoPadding(bytes)
+  return encodeBase64url(bytes)
 }
 
 /** A new family nonce: 256 random bits, unpadded base64url (43 characters). Kept only in storage. */
 export function generateNonce(random: RandomReader): string {
   const bytes = new Uint8Array(32)
   random.read(bytes)
-  return encodeBase64urlNoPadding(bytes)
+  return encodeBase64url(bytes)
 }
 
 function malformed(): Failure<'ERR_REFRESH_TOKEN_MALFORMED'> {
