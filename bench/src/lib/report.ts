@@ -533,6 +533,48 @@ PostgreSQL look a family up by key or primary key, so latency does not change be
 families beyond noise. The memory driver keeps a frozen record, a frozen meta object and the id and nonce
 strings per family, plus a \`Map\` entry and a per-subject \`Set\`: about 600 bytes a family.
 
+**Issue 17, 2026-12-02: where a rotation's server CPU goes now.** Profiles of the refresh run (Fastify,
+Hono and Express on Redis, 32 in flight; \`bench/src/tools/profile-refresh-http.ts\`, whose CPU figure
+includes the 1 s warm-up, so it reads a little high; single runs on this shared VM move by ±20 %):
+- **Hono was 2× Fastify because of the node-server bridge, and now is level with it.** Reading
+  \`c.req.raw.body\` made @hono/node-server build a full undici \`Request\` with a Web stream over the
+  Node stream, and \`c.req.raw.headers\` a Web \`Headers\` of every header; our \`Response\` carried a
+  \`Headers\` too. Together with the extra GC that was about 240 µs of a 443 µs rotation. @auth/hono now
+  reads headers and the body from the Node request the bridge passes as \`c.env.incoming\` (only under
+  @hono/node-server; elsewhere the Web request as before) and answers with plain-object headers when
+  there is no cookie: **443 → 205 µs** per rotation, 3,157 → 6,617 req/s, against Fastify's 207 µs in
+  the same minutes.
+- **Fastify + Redis: about 205 µs per rotation** (204 to 220 in three runs; 150 to 190 µs in quieter
+  minutes), against the ≤ 120 µs target: **not met**, and the profile bounds it. Socket writes are
+  27 % of the samples (about 55 µs): 17 % the two Redis commands' writes (ioredis), 10 % the response's
+  one write (Node's http). On this VM a loopback write costs the writer tens of microseconds, because the
+  kernel delivers the packet and wakes the reader in the writer's context. The Ed25519 signature of the
+  new access token is 16 % (about 33 µs, OpenSSL's \`signOneShot\`). Our own JavaScript (core, the Redis
+  driver, their encoders) is about 20 % (40 µs), GC 3 %. So writes and the signature alone are about
+  90 µs of work that is not ours to remove, and what is ours would have to fall to 30 µs.
+- What was removed from ours: @oslojs's base64url decoder took about 6 µs for the 43 characters of a
+  refresh token's MAC (3 % of the samples), now a table-driven codec (0.2 µs); the grace binding's
+  SHA-256 ran in JavaScript (@oslojs, about 5 µs), now node:crypto with a 1,000-entry cache of recent
+  user agents; the request context is no longer copied per request. The engine on the memory store
+  moved within noise (about 21,000 rotations/s either way), since those costs were in the http layer and
+  the codec's decode.
+- Tried and not kept: ioredis auto-pipelining on the bench's client (\`BENCH_REDIS_AUTOPIPELINE=1\`):
+  within noise (226 to 250 µs against 242 to 273 µs in the same minutes); ioredis already batches what is
+  issued in one loop turn with \`setImmediate\`, and one rotation's read and compare-and-set cannot
+  share a turn (the second depends on the first). The two stay two steps of the engine, as the issue says.
+- **Guard overhead** (protected minus bare, server µs): Fastify 12.7 (31.7 − 19.0), Hono 20.1, Express
+  20.3, against ≤ 5 µs: **not met as measured**; in the profile of Fastify's protected route everything
+  of ours (core, @auth/fastify, the verified-token LRU) is 5.9 % of the samples, about **1.3 µs** a
+  request. The rest of the difference is the response write and GC, as the paragraph on protected vs
+  bare above says.
+- **Login** (issue only): Fastify 176 µs, Hono 216, Express 202, against ≤ 100 µs: not met. A login on
+  Redis is two dependent round trips (the subject index first, then the family: a crash between them
+  must never leave a live family that logout-all cannot find, and the two keys are in different Cluster
+  slots, so one script cannot do both), the signature, and the MAC.
+- **Adapters against Fastify** (same minutes): refresh Hono 0.99×, Express 1.0 to 1.1×; login Hono 1.23×,
+  Express 1.15×; protected Hono 1.38×, Express 1.69×; bare (no auth at all) Hono 1.25×, Express 1.76×.
+  The bare route bounds the rest: it is the frameworks' own cost.
+
 The three fixes named above (refresh MAC \`KeyObject\`, the random pool, ES256 via DER) were found with
 these profiles and are now in core; the "before" figures quoted are from the code before them.
 
@@ -546,6 +588,7 @@ about ±10 % between runs on this shared 2-core machine; read them as ranges.
 - Whole-section numbers: \`pnpm --filter @auth/bench bench --only micro\` (or \`engine\`, \`http\`, \`scaling-rotations\`, \`scaling-memory\`, \`scaling-families\`).
 - An HTTP server's profile: \`BENCH_CPU_PROF=/tmp/prof pnpm --filter @auth/bench bench:quick --only http\`, then
   \`node --import tsx bench/src/tools/profile-summary.ts /tmp/prof/<file>.cpuprofile 30 --last 2.3\` (the last phase is the refresh run; \`--callers writeUtf8String\` shows who writes).
+- One adapter's refresh (or login, protected, bare) on a store, with its server CPU per request: \`BENCH_CPU_PROF=/tmp/prof node --conditions=@auth/source --import tsx bench/src/tools/profile-refresh-http.ts fastify redis 5 refresh\`.
 - engine.refresh in-process: \`node --cpu-prof --conditions=@auth/source --import tsx bench/src/tools/profile-refresh.ts redis 5\`.
 - verifyAccess in a loop: \`node --cpu-prof --conditions=@auth/source --import tsx bench/src/tools/profile-verify.ts HS256\`.
 - A patched copy of core against the workspace: \`BENCH_CORE_ENTRY=/path/to/core/src/index.ts node --conditions=@auth/source --import tsx bench/src/tools/compare-core.ts\`.
