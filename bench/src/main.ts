@@ -32,6 +32,7 @@ const SECTIONS: readonly Section[] = [
     quick: false,
   },
   { id: 'scaling-families', script: 'sections/scaling.ts', args: ['--part', 'families'], quick: false },
+  { id: 'soak', script: 'sections/soak.ts', args: [], quick: false },
 ]
 
 const mode = modeFromArgv()

@@ -10,6 +10,9 @@ let next = 0
 let exhausted = false
 
 function bodyFor(token: string): string {
+  if (spec.bodyFormat === 'oauth-form') {
+    return `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}&client_id=${encodeURIComponent(spec.clientId ?? '')}`
+  }
   return spec.bodyFormat === 'form'
     ? `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}`
     : JSON.stringify({ refresh_token: token })

@@ -49,6 +49,11 @@ process.on('message', async (message: { type: string; n?: number; file?: string 
     } else if (message.type === 'cpu') {
       const usage = process.cpuUsage()
       send({ type: 'cpu', micros: usage.user + usage.system })
+    } else if (message.type === 'memory') {
+      // After a full collection when --expose-gc is on: what is live, not what awaits the collector.
+      ;(globalThis as { gc?: () => void }).gc?.()
+      const { rss, heapUsed } = process.memoryUsage()
+      send({ type: 'memory', rss, heapUsed })
     } else if (message.type === 'stop') {
       await started.close()
       await bench.close()

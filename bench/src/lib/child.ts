@@ -34,11 +34,17 @@ export function runScript(
  * set, the server writes a V8 CPU profile there when it exits (`node --cpu-prof`); read one with
  * `node --import tsx bench/src/tools/profile-summary.ts <file>`.
  */
-export function forkScript(script: string, args: readonly string[] = []): ChildProcess {
+export function forkScript(
+  script: string,
+  args: readonly string[] = [],
+  nodeFlags: readonly string[] = [],
+): ChildProcess {
   const profileDir = process.env.BENCH_CPU_PROF
   return fork(join(BENCH_DIR, 'src', script), [...args], {
     cwd: BENCH_DIR,
-    execArgv: profileDir ? [...TS_FLAGS, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : TS_FLAGS,
+    execArgv: profileDir
+      ? [...TS_FLAGS, ...nodeFlags, '--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+      : [...TS_FLAGS, ...nodeFlags],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: process.env,
   })

@@ -17,7 +17,10 @@ export interface LoadSpec {
   /** A fixed body, or per-request bodies from `tokensFile` (one refresh token a line, each sent once). */
   readonly body?: string
   readonly tokensFile?: string
-  readonly bodyFormat?: 'json' | 'form'
+  /** `oauth-form`: RFC 6749's form with `client_id` (the peer's public client). */
+  readonly bodyFormat?: 'json' | 'form' | 'oauth-form'
+  /** `client_id` of the `oauth-form` body. */
+  readonly clientId?: string
   readonly connections: number
   readonly warmupSec: number
   readonly durationSec: number

@@ -2,6 +2,7 @@ import type { EngineResult } from '../sections/engine.js'
 import type { HttpResult, HttpRow, Scenario } from '../sections/http.js'
 import type { MicroGroup, MicroResult } from '../sections/micro.js'
 import type { ScalingResult } from '../sections/scaling.js'
+import type { SoakResult } from '../sections/soak.js'
 import { ADAPTERS } from './http-config.js'
 import type { MachineNote } from './machine.js'
 import type { Measured } from './measure.js'
@@ -49,6 +50,7 @@ export function renderReport(mode: Mode): string {
   const engine = readResult<EngineResult>('engine', mode)
   const http = readResult<HttpResult>('http', mode)
   const scaling = readResult<ScalingResult>('scaling', mode)
+  const soak = readResult<SoakResult>('soak', mode)
   const out: string[] = []
   const m = meta?.machine
 
@@ -58,7 +60,7 @@ export function renderReport(mode: Mode): string {
 
 How fast the hot paths are, next to the node:crypto floor and to the peers, on one machine.
 Benchmarks never run in the test suite and never fail on a number: they are for people and for decisions.
-\`pnpm bench\` regenerates this page (about 10 minutes); \`pnpm --filter @auth/bench bench:quick\` runs a subset in under 2 minutes and prints it.
+\`pnpm bench\` regenerates this page (about 25 minutes: the 10-minute soak and the peer are in it); \`pnpm --filter @auth/bench bench:quick\` runs a subset without them in under 2 minutes and prints it.
 
 ## Machine
 
@@ -279,6 +281,35 @@ A driver whose URL is unset is skipped with a note.
       )
     else out.push('_Not run yet._\n')
     out.push('')
+
+    const rowsOf = (id: string, base: string) => {
+      const g = micro.groups.find((x) => x.id === id)
+      const first = g?.rows.find((r) => r.name === base)
+      return g === undefined
+        ? null
+        : table(
+            ['operation', 'ops/s', 'p50 µs', 'p99 µs', '÷ the first'],
+            g.rows.map((r) => [
+              r.name,
+              int(r.opsPerSec),
+              us(r.p50Ns),
+              us(r.p99Ns),
+              first === undefined ? '' : ratio(r.opsPerSec, first.opsPerSec),
+            ]),
+          )
+    }
+    out.push('## The revocation feed and the verified-token cache on the guard\n')
+    out.push(
+      'A cached `verifyAccess` without and with the revocation feed on (its in-process set holding 1,000 revoked families: one Map lookup more per verification), and the verified-token cache with 1, 100 and 10,000 distinct live tokens verified round robin (all hits; the default cache holds 10,000).\n',
+    )
+    out.push(rowsOf('feed-cache', 'verifyAccess (cached), no feed') ?? '_Not run yet._\n')
+    out.push('')
+    out.push('## OpenTelemetry on the hot paths\n')
+    out.push(
+      "The guard's cached `verifyAccess` and a refresh on the memory store, without telemetry, with `otel()` on the API alone (its no-op: no SDK registered) and with the metrics SDK recording. The verification count is an asynchronous counter: an increment in the engine, read when a reader collects, so the guard pays the same with or without an SDK. The refresh pays for its spans (the API's no-op ones without a tracer SDK) and its histograms.\n",
+    )
+    out.push(rowsOf('otel', 'guard: verifyAccess (cached), no telemetry') ?? '_Not run yet._\n')
+    out.push('')
   } else out.push('_Not run yet._\n')
 
   // ---- engine --------------------------------------------------------------------------------
@@ -365,6 +396,30 @@ A driver whose URL is unset is skipped with a note.
       out.push(table(['adapter / store / route', 'req/s', 'server µs', 'autocannon µs', 'Redis µs', 'sum µs'], cpuRows))
       out.push('')
     }
+    const ours = httpRow(http, 'fastify', 'redis', 'refresh')
+    if ((http.peers ?? []).length > 0 && ours !== undefined) {
+      out.push(
+        '**A peer in the same run**: node-oidc-provider 9 (`bench/src/peers/oidc-provider.ts`: `rotateRefreshToken` on, one process, the same Redis, refresh tokens minted through its own Grant and RefreshToken models, a public client), `POST /token` with `grant_type=refresh_token`, each token presented once, the same autocannon load generator and 32 connections. Ours is Fastify + Redis from the table above.\n',
+      )
+      const peerRows = [
+        [
+          'ours: @auth/fastify + Redis (EdDSA JWT access tokens)',
+          int(ours.result.reqPerSec),
+          `${ours.result.p50Ms} / ${ours.result.p99Ms}`,
+          String(ours.cpu.server),
+          '1.00×',
+        ],
+        ...(http.peers ?? []).map((p) => [
+          p.peer,
+          int(p.result.reqPerSec),
+          `${p.result.p50Ms} / ${p.result.p99Ms}`,
+          String(p.cpu.server),
+          ratio(ours.result.reqPerSec, p.result.reqPerSec),
+        ]),
+      ]
+      out.push(table(['system', 'rotating refresh req/s', 'p50 / p99 ms', 'server µs', 'ours ÷ it'], peerRows))
+      out.push('')
+    }
     if (http.rows.some((r) => r.result.exhausted))
       out.push(
         '† the pre-issued token pool ran out before the duration: the run was cut short (its rate is still per second of the run).\n',
@@ -430,6 +485,32 @@ A driver whose URL is unset is skipped with a note.
   }
   for (const s of scaling?.skipped ?? []) out.push(`- ${s}`)
   if (!scaling) out.push('_Not run yet._\n')
+
+  // ---- soak ----------------------------------------------------------------------------------
+  out.push('## Soak: rotating refresh for 10 minutes\n')
+  if (soak?.minutes !== undefined) {
+    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1)
+    const rssGrowth = soak.end.rss / soak.start.rss - 1
+    const heapGrowth = soak.end.heapUsed / soak.start.heapUsed - 1
+    const flat = rssGrowth <= 0.25 && soak.end.heapUsed <= soak.start.heapUsed * 1.25 + 4 * 2 ** 20
+    out.push(
+      `Fastify + Redis, ${soak.clients} clients in a closed loop (${soak.generator}: each client presents the refresh token its previous answer gave, so every request is a rotation of its own family), ${soak.seconds / 60} minutes after a warm-up. ${int(soak.requests)} rotations, **${int(soak.errors)} errors**. The server's memory after a full GC: RSS ${mib(soak.start.rss)} → ${mib(soak.end.rss)} MiB (${(rssGrowth * 100).toFixed(1)} %), live heap ${mib(soak.start.heapUsed)} → ${mib(soak.end.heapUsed)} MiB (${(heapGrowth * 100).toFixed(1)} %). The bound: RSS within +25 % and the live heap within +25 % + 4 MiB of the start: **${flat ? 'flat' : 'NOT flat'}**.\n`,
+    )
+    out.push(
+      table(
+        ['minute', 'rotations', 'per second', 'p50 ms', 'p99 ms', 'errors'],
+        soak.minutes.map((m) => [
+          String(m.minute),
+          int(m.requests),
+          int(m.requests / Math.min(60, soak.seconds - (m.minute - 1) * 60)),
+          ms(m.p50Ms),
+          ms(m.p99Ms),
+          String(m.errors),
+        ]),
+      ),
+    )
+    out.push(`\n${commandLine(meta, 'soak')}\n`)
+  } else out.push('_Not run yet (full runs only)._\n')
 
   out.push(READING)
   return `${out

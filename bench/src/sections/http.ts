@@ -27,7 +27,15 @@ export interface HttpRow {
   readonly cpu: CpuPerRequest
 }
 
+/** The peer, node-oidc-provider, on the same Redis with the same load generator in the same run. */
+export interface PeerRow {
+  readonly peer: string
+  readonly result: LoadResult
+  readonly cpu: CpuPerRequest
+}
+
 export interface HttpResult {
+  readonly peers?: PeerRow[]
   readonly mode: string
   readonly connections: number
   readonly warmupSec: number
@@ -53,6 +61,7 @@ for (const kind of ['memory', 'redis'] as const) {
 }
 
 const rows: HttpRow[] = []
+const peers: PeerRow[] = []
 const redis = stores.includes('redis')
   ? new Redis(process.env.REDIS_URL as string, { maxRetriesPerRequest: 1 })
   : undefined
@@ -135,10 +144,66 @@ try {
       }
     }
   }
+  // The peer (a full run with Redis): node-oidc-provider's rotating refresh, measured the same way.
+  if (!quick && redis !== undefined) {
+    for (const format of ['opaque', 'jwt'] as const) {
+      const peer = `node-oidc-provider 9, ${format === 'jwt' ? 'JWT access tokens (EdDSA)' : 'opaque access tokens'}`
+      note(`http: ${peer}`)
+      const server = forkScript('peers/oidc-provider.ts', ['--format', format])
+      try {
+        const { url } = await nextMessage<{ type: 'ready'; url: string }>(server, 'ready', 60_000)
+        server.send({ type: 'issue', n: 24_000, file: tokensFile })
+        await nextMessage(server, 'issued', 600_000)
+        const full: LoadSpec = {
+          url,
+          connections: CONNECTIONS,
+          warmupSec,
+          durationSec,
+          method: 'POST',
+          path: '/token',
+          headers: { ...baseHeaders, 'content-type': 'application/x-www-form-urlencoded' },
+          tokensFile,
+          bodyFormat: 'oauth-form',
+          clientId: 'bench',
+        }
+        writeFileSync(specFile, JSON.stringify(full))
+        const cpuOf = async () => {
+          server.send({ type: 'cpu' })
+          return (await nextMessage<{ type: 'cpu'; micros: number }>(server, 'cpu')).micros
+        }
+        const [before, redisBefore] = [await cpuOf(), await redisCpu()]
+        const out = await runScript('http/load.ts', [specFile])
+        const [after, redisAfter] = [await cpuOf(), await redisCpu()]
+        const result = JSON.parse(out.trim().split('\n').pop() as string) as LoadResult
+        const share = result.seconds / (result.seconds + warmupSec)
+        const perRequest = (micros: number) => Math.round((micros * share) / Math.max(1, result.requests))
+        const cpu: CpuPerRequest = {
+          server: perRequest(after - before),
+          loadGenerator: Math.round(result.loadCpuMicros / Math.max(1, result.requests)),
+          redis: perRequest(redisAfter - redisBefore),
+        }
+        note(
+          `  refresh   ${Math.round(result.reqPerSec).toLocaleString('en-US').padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}  cpu/req µs: server ${cpu.server}`,
+        )
+        peers.push({ peer, result, cpu })
+      } finally {
+        server.send({ type: 'stop' })
+        await new Promise((resolve) => server.once('exit', resolve))
+      }
+    }
+  }
 } finally {
   await redis?.quit()
   rmSync(specFile, { force: true })
   rmSync(tokensFile, { force: true })
 }
 
-writeResult('http', { mode, connections: CONNECTIONS, warmupSec, durationSec, rows, skipped } satisfies HttpResult)
+writeResult('http', {
+  mode,
+  connections: CONNECTIONS,
+  warmupSec,
+  durationSec,
+  rows,
+  skipped,
+  peers,
+} satisfies HttpResult)
