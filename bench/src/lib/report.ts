@@ -381,19 +381,73 @@ A driver whose URL is unset is skipped with a note.
       out.push(table(['adapter', 'bare', 'protected', 'protected ÷ bare', 'login', 'refresh', 'errors'], rows))
       out.push('')
     }
+    const spreadOf = (values: readonly number[] | undefined) =>
+      values === undefined || values.length < 2 ? '' : ` (${values[0]}–${values[values.length - 1]})`
     const cpuRows = http.rows.map((r) => [
       `${r.adapter} / ${r.store} / ${r.scenario}`,
-      int(r.result.reqPerSec),
-      String(r.cpu.server),
+      `${int(r.result.reqPerSec)}${r.spread === undefined || r.spread.reqPerSec.length < 2 ? '' : ` (${int(r.spread.reqPerSec[0] as number)}–${int(r.spread.reqPerSec[r.spread.reqPerSec.length - 1] as number)})`}`,
+      `${r.cpu.server}${spreadOf(r.spread?.serverMicros)}`,
       String(r.cpu.loadGenerator),
       r.cpu.redis === undefined ? '' : String(r.cpu.redis),
       String(r.cpu.server + r.cpu.loadGenerator + (r.cpu.redis ?? 0)),
     ])
     if (cpuRows.length > 0) {
       out.push(
-        '**Where the two cores went**: CPU time per request in the measured run, by process (user + system, µs). Their sum bounds the rate: 2 cores ÷ (µs per request) is the most this machine could serve with nothing else running.\n',
+        '**Where the two cores went**: CPU time per request in the measured run, by process (user + system, µs). Their sum bounds the rate: 2 cores ÷ (µs per request) is the most this machine could serve with nothing else running. Each cell is the median of three interleaved rounds (by req/s), with the lowest and highest of the three in brackets: a target counts as met only beyond that spread.\n',
       )
       out.push(table(['adapter / store / route', 'req/s', 'server µs', 'autocannon µs', 'Redis µs', 'sum µs'], cpuRows))
+      out.push('')
+    }
+    // Issue 17's targets, on Redis, from the medians (and, for the rotation, the spread).
+    const cell = (adapter: (typeof ADAPTERS)[number], scenario: Scenario) => httpRow(http, adapter, 'redis', scenario)
+    const targetRows: string[][] = []
+    const rotation = cell('fastify', 'refresh')
+    if (rotation !== undefined) {
+      const high = rotation.spread?.serverMicros.at(-1) ?? rotation.cpu.server
+      targetRows.push([
+        'server µs per rotation, Fastify + Redis ≤ 120',
+        `${rotation.cpu.server}${spreadOf(rotation.spread?.serverMicros)}`,
+        high <= 120 ? 'met' : 'not met (see the reading below)',
+      ])
+    }
+    for (const adapter of ADAPTERS) {
+      const [bare, prot, login] = [cell(adapter, 'bare'), cell(adapter, 'protected'), cell(adapter, 'login')]
+      if (bare && prot) {
+        const overhead = prot.cpu.server - bare.cpu.server
+        targetRows.push([
+          `guard overhead (protected − bare), ${adapter} ≤ 5 µs`,
+          `${overhead} µs`,
+          overhead <= 5 ? 'met' : 'not met (see the reading below)',
+        ])
+      }
+      if (login) {
+        targetRows.push([
+          `login server µs, ${adapter} ≤ 100`,
+          String(login.cpu.server),
+          login.cpu.server <= 100 ? 'met' : 'not met (see the reading below)',
+        ])
+      }
+    }
+    for (const adapter of ['express', 'hono'] as const) {
+      for (const scenario of ['bare', 'protected', 'login', 'refresh'] as const) {
+        const [mine, fastify] = [cell(adapter, scenario), cell('fastify', scenario)]
+        if (mine && fastify) {
+          const r = mine.cpu.server / fastify.cpu.server
+          targetRows.push([
+            `${adapter} ÷ fastify, ${scenario}, server µs ≤ 1.15×`,
+            `${r.toFixed(2)}×`,
+            r <= 1.15
+              ? 'met'
+              : scenario === 'bare'
+                ? 'not met: no auth code runs on this route'
+                : 'not met (see the reading below)',
+          ])
+        }
+      }
+    }
+    if (targetRows.length > 0) {
+      out.push('**Targets (issue 17)**, on Redis, from the medians above:\n')
+      out.push(table(['target', 'measured', ''], targetRows))
       out.push('')
     }
     const ours = httpRow(http, 'fastify', 'redis', 'refresh')

@@ -25,6 +25,8 @@ export interface HttpRow {
   readonly scenario: Scenario
   readonly result: LoadResult
   readonly cpu: CpuPerRequest
+  /** The rounds behind this median one: req/s and server µs per request, lowest to highest. */
+  readonly spread?: { readonly reqPerSec: readonly number[]; readonly serverMicros: readonly number[] }
 }
 
 /** The peer, node-oidc-provider, on the same Redis with the same load generator in the same run. */
@@ -62,6 +64,9 @@ for (const kind of ['memory', 'redis'] as const) {
 
 const rows: HttpRow[] = []
 const peers: PeerRow[] = []
+const ROUNDS = quick ? 1 : 3
+/** Every round of every cell, by `adapter/store/scenario`. */
+const rounds = new Map<string, HttpRow[]>()
 const redis = stores.includes('redis')
   ? new Redis(process.env.REDIS_URL as string, { maxRetriesPerRequest: 1 })
   : undefined
@@ -110,34 +115,34 @@ try {
           note(
             `  ${scenario.padEnd(9)} ${Math.round(result.reqPerSec).toLocaleString('en-US').padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}${result.exhausted ? ' (token pool ran out)' : ''}  cpu/req µs: server ${cpu.server}, autocannon ${cpu.loadGenerator}${cpu.redis === undefined ? '' : `, redis ${cpu.redis}`}`,
           )
-          const earlier = rows.findIndex((r) => r.adapter === adapter && r.store === store && r.scenario === scenario)
-          if (earlier < 0) rows.push({ adapter, store, scenario, result, cpu })
-          else if ((rows[earlier] as HttpRow).result.reqPerSec < result.reqPerSec) {
-            rows[earlier] = { adapter, store, scenario, result, cpu }
-          }
+          const key = `${adapter}/${store}/${scenario}`
+          const list = rounds.get(key) ?? []
+          list.push({ adapter, store, scenario, result, cpu })
+          rounds.set(key, list)
           return result
         }
-        // Bare and protected alternate, twice in a full run; each keeps its best.
-        for (let round = 0; round < (quick ? 1 : 2); round++) {
+        // Three interleaved rounds in a full run (one in a quick one); the table keeps each cell's
+        // median round and the spread of the three.
+        for (let round = 0; round < ROUNDS; round++) {
           await load('bare', { method: 'GET', path: '/bare', headers: baseHeaders })
           await load('protected', {
             method: 'GET',
             path: '/protected',
             headers: { ...baseHeaders, authorization: `Bearer ${token}` },
           })
+          const login = await load('login', { method: 'POST', path: '/login', headers: baseHeaders })
+          // Enough single-use tokens for the warm-up and the run: refresh does at least the work of a login.
+          const pool = Math.min(120_000, Math.max(4000, Math.ceil(login.reqPerSec * (warmupSec + durationSec) * 1.6)))
+          server.send({ type: 'issue', n: pool, file: tokensFile })
+          await nextMessage(server, 'issued')
+          await load('refresh', {
+            method: 'POST',
+            path: '/auth/refresh',
+            headers: { ...baseHeaders, 'content-type': 'application/json' },
+            tokensFile,
+            bodyFormat: 'json',
+          })
         }
-        const login = await load('login', { method: 'POST', path: '/login', headers: baseHeaders })
-        // Enough single-use tokens for the warm-up and the run: refresh does at least the work of a login.
-        const pool = Math.min(120_000, Math.max(4000, Math.ceil(login.reqPerSec * (warmupSec + durationSec) * 1.6)))
-        server.send({ type: 'issue', n: pool, file: tokensFile })
-        await nextMessage(server, 'issued')
-        await load('refresh', {
-          method: 'POST',
-          path: '/auth/refresh',
-          headers: { ...baseHeaders, 'content-type': 'application/json' },
-          tokensFile,
-          bodyFormat: 'json',
-        })
       } finally {
         server.send({ type: 'stop' })
         await new Promise((resolve) => server.once('exit', resolve))
@@ -196,6 +201,18 @@ try {
   await redis?.quit()
   rmSync(specFile, { force: true })
   rmSync(tokensFile, { force: true })
+}
+
+for (const list of rounds.values()) {
+  const sorted = [...list].sort((a, b) => a.result.reqPerSec - b.result.reqPerSec)
+  const median = sorted[Math.floor(sorted.length / 2)] as HttpRow
+  rows.push({
+    ...median,
+    spread: {
+      reqPerSec: sorted.map((r) => Math.round(r.result.reqPerSec)),
+      serverMicros: list.map((r) => r.cpu.server).sort((a, b) => a - b),
+    },
+  })
 }
 
 writeResult('http', {
