@@ -99,12 +99,7 @@ export async function openStoreUrl(url: string, names: StoreNames = {}): Promise
       const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 3000 })
       pool.on('error', () => {})
       const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })
-      return {
-        store: sqlStore.createSqlStore({ db, dialect: 'postgres', ...table }),
-        migrate: () => sqlStore.migrate(db, { dialect: 'postgres', ...table }),
-        describe: 'postgres',
-        close: () => db.destroy(),
-      }
+      return sqlOpened(sqlStore, db, 'postgres', table)
     }
     case 'mysql':
     case 'mariadb': {
@@ -117,12 +112,7 @@ export async function openStoreUrl(url: string, names: StoreNames = {}): Promise
         connectTimeout: 3000,
       })
       const db = new Kysely<unknown>({ dialect: new MysqlDialect({ pool }) })
-      return {
-        store: sqlStore.createSqlStore({ db, dialect: 'mysql', ...table }),
-        migrate: () => sqlStore.migrate(db, { dialect: 'mysql', ...table }),
-        describe: 'mysql',
-        close: () => db.destroy(),
-      }
+      return sqlOpened(sqlStore, db, 'mysql', table)
     }
     case 'sqlite': {
       const sqlStore = await importDriver<typeof import('@auth/storage-sql')>('@auth/storage-sql', 'a sqlite: store')
@@ -134,17 +124,27 @@ export async function openStoreUrl(url: string, names: StoreNames = {}): Promise
       if (path === '') throw new UsageError('sqlite: name the database file, as sqlite:./auth.db')
       const database = new Database(path)
       const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) })
-      return {
-        store: sqlStore.createSqlStore({ db, dialect: 'sqlite', ...table }),
-        migrate: () => sqlStore.migrate(db, { dialect: 'sqlite', ...table }),
-        describe: 'sqlite',
-        close: () => db.destroy(),
-      }
+      return sqlOpened(sqlStore, db, 'sqlite', table)
     }
     default:
       throw new UsageError(
         `the store URL must start with redis://, rediss://, postgres://, mysql:// or sqlite: (got ${JSON.stringify(url.split(':')[0])})`,
       )
+  }
+}
+
+/** A SQL store on `db` (the command's own Kysely instance, destroyed on close). */
+function sqlOpened(
+  sqlStore: typeof import('@auth/storage-sql'),
+  db: import('kysely').Kysely<unknown>,
+  dialect: 'postgres' | 'mysql' | 'sqlite',
+  table: { readonly table?: string },
+): Opened {
+  return {
+    store: sqlStore.createSqlStore({ db, dialect, ...table }),
+    migrate: () => sqlStore.migrate(db, { dialect, ...table }),
+    describe: dialect,
+    close: () => db.destroy(),
   }
 }
 
