@@ -295,7 +295,9 @@ for (const alg of ALGORITHMS) {
     policy: { graceBinding: 'none' as const },
   }
   const plain = createEngine(base)
-  const revocations = createRevokedFamilies({ feed: createLocalRevocationFeed() })
+  // A staleness bound far above the run: mitata's loop of cached verifications never yields to
+  // timers, so the local feed's heartbeat would not be heard and the guard would fail closed.
+  const revocations = createRevokedFamilies({ feed: createLocalRevocationFeed(), staleness: '1d' })
   await revocations.ready()
   const withFeed = createEngine({ ...base, store: createMemoryStore(), revocations })
   // A feed that knows some revoked families, as a live one does.
