@@ -282,9 +282,11 @@ A driver whose URL is unset is skipped with a note.
     else out.push('_Not run yet._\n')
     out.push('')
 
+    /** A group's rows, each next to its base row: the first row of its kind (`guard…`, `refresh…`, `cache…`). */
     const rowsOf = (id: string, base: string) => {
       const g = micro.groups.find((x) => x.id === id)
-      const first = g?.rows.find((r) => r.name === base)
+      const baseOf = (name: string) =>
+        g?.rows.find((r) => r.name.split(/[:,(]/)[0] === name.split(/[:,(]/)[0]) ?? g?.rows.find((r) => r.name === base)
       return g === undefined
         ? null
         : table(
@@ -294,7 +296,7 @@ A driver whose URL is unset is skipped with a note.
               int(r.opsPerSec),
               us(r.p50Ns),
               us(r.p99Ns),
-              first === undefined ? '' : ratio(r.opsPerSec, first.opsPerSec),
+              ((first) => (first === undefined ? '' : ratio(r.opsPerSec, first.opsPerSec)))(baseOf(r.name)),
             ]),
           )
     }
