@@ -94,7 +94,9 @@ try {
         } catch {
           next = null
         }
-        ;(latencies[minute] ??= []).push(performance.now() - t0)
+        const list = latencies[minute] ?? []
+        latencies[minute] = list
+        list.push(performance.now() - t0)
         if (next === null) {
           errors[minute] = (errors[minute] ?? 0) + 1
           // A client that lost its family logs in again, as an app would.

@@ -49,7 +49,12 @@ function requestHeaders(c: Context): { get(name: string): string | null } {
     }
   }
   let headers: Headers | undefined
-  return { get: (name) => (headers ??= c.req.raw.headers).get(name) }
+  return {
+    get(name) {
+      if (headers === undefined) headers = c.req.raw.headers
+      return headers.get(name)
+    },
+  }
 }
 
 /** Hono context -> the framework-neutral request. Guards get no body: reading it would take it from the app. */
