@@ -1,6 +1,8 @@
 // HTTP: each adapter in its own server process, autocannon in another, concurrency 32, a
 // warm-up then a fixed duration. Bare route vs protected route in the same run; the login
 // helper; the refresh route with pre-issued refresh tokens, each presented once.
+
+import type { ChildProcess } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -78,6 +80,36 @@ async function redisCpu(): Promise<number> {
   return Math.round((field('used_cpu_sys') + field('used_cpu_user')) * 1e6)
 }
 const specFile = join(tmpdir(), `auth-bench-load-${process.pid}.json`)
+
+/**
+ * One load run against `server` (autocannon in its own process), with the CPU per request of the
+ * server, the load generator and (`withRedis`) Redis. CPU is read around the whole child run
+ * (warm-up included) and scaled to the measured part.
+ */
+async function measure(
+  server: ChildProcess,
+  spec: LoadSpec,
+  withRedis: boolean,
+): Promise<{ result: LoadResult; cpu: CpuPerRequest }> {
+  const serverCpu = async () => {
+    server.send({ type: 'cpu' })
+    return (await nextMessage<{ type: 'cpu'; micros: number }>(server, 'cpu')).micros
+  }
+  writeFileSync(specFile, JSON.stringify(spec))
+  const [serverBefore, redisBefore] = [await serverCpu(), await redisCpu()]
+  const out = await runScript('http/load.ts', [specFile])
+  const [serverAfter, redisAfter] = [await serverCpu(), await redisCpu()]
+  const result = JSON.parse(out.trim().split('\n').pop() as string) as LoadResult
+  const share = result.seconds / (result.seconds + spec.warmupSec)
+  const perRequest = (micros: number) => Math.round((micros * share) / Math.max(1, result.requests))
+  const cpu: CpuPerRequest = {
+    server: perRequest(serverAfter - serverBefore),
+    loadGenerator: Math.round(result.loadCpuMicros / Math.max(1, result.requests)),
+    ...(withRedis ? { redis: perRequest(redisAfter - redisBefore) } : {}),
+  }
+  return { result, cpu }
+}
+
 const tokensFile = join(tmpdir(), `auth-bench-tokens-${process.pid}.txt`)
 const baseHeaders = { 'user-agent': BENCH_USER_AGENT }
 
@@ -90,28 +122,15 @@ try {
         const { url } = await nextMessage<{ type: 'ready'; url: string }>(server, 'ready', 60_000)
         server.send({ type: 'access' })
         const { token } = await nextMessage<{ type: 'access'; token: string }>(server, 'access')
-        const serverCpu = async () => {
-          server.send({ type: 'cpu' })
-          return (await nextMessage<{ type: 'cpu'; micros: number }>(server, 'cpu')).micros
-        }
         const load = async (
           scenario: Scenario,
           spec: Omit<LoadSpec, 'url' | 'connections' | 'warmupSec' | 'durationSec'>,
         ) => {
-          const full: LoadSpec = { url, connections: CONNECTIONS, warmupSec, durationSec, ...spec }
-          writeFileSync(specFile, JSON.stringify(full))
-          // CPU is read around the whole child run (warm-up included) and scaled to the measured part.
-          const [serverBefore, redisBefore] = [await serverCpu(), await redisCpu()]
-          const out = await runScript('http/load.ts', [specFile])
-          const [serverAfter, redisAfter] = [await serverCpu(), await redisCpu()]
-          const result = JSON.parse(out.trim().split('\n').pop() as string) as LoadResult
-          const share = result.seconds / (result.seconds + warmupSec)
-          const perRequest = (micros: number) => Math.round((micros * share) / Math.max(1, result.requests))
-          const cpu: CpuPerRequest = {
-            server: perRequest(serverAfter - serverBefore),
-            loadGenerator: Math.round(result.loadCpuMicros / Math.max(1, result.requests)),
-            ...(store === 'redis' ? { redis: perRequest(redisAfter - redisBefore) } : {}),
-          }
+          const { result, cpu } = await measure(
+            server,
+            { url, connections: CONNECTIONS, warmupSec, durationSec, ...spec },
+            store === 'redis',
+          )
           note(
             `  ${scenario.padEnd(9)} ${Math.round(result.reqPerSec).toLocaleString('en-US').padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}${result.exhausted ? ' (token pool ran out)' : ''}  cpu/req µs: server ${cpu.server}, autocannon ${cpu.loadGenerator}${cpu.redis === undefined ? '' : `, redis ${cpu.redis}`}`,
           )
@@ -171,22 +190,7 @@ try {
           bodyFormat: 'oauth-form',
           clientId: 'bench',
         }
-        writeFileSync(specFile, JSON.stringify(full))
-        const cpuOf = async () => {
-          server.send({ type: 'cpu' })
-          return (await nextMessage<{ type: 'cpu'; micros: number }>(server, 'cpu')).micros
-        }
-        const [before, redisBefore] = [await cpuOf(), await redisCpu()]
-        const out = await runScript('http/load.ts', [specFile])
-        const [after, redisAfter] = [await cpuOf(), await redisCpu()]
-        const result = JSON.parse(out.trim().split('\n').pop() as string) as LoadResult
-        const share = result.seconds / (result.seconds + warmupSec)
-        const perRequest = (micros: number) => Math.round((micros * share) / Math.max(1, result.requests))
-        const cpu: CpuPerRequest = {
-          server: perRequest(after - before),
-          loadGenerator: Math.round(result.loadCpuMicros / Math.max(1, result.requests)),
-          redis: perRequest(redisAfter - redisBefore),
-        }
+        const { result, cpu } = await measure(server, full, true)
         note(
           `  refresh   ${Math.round(result.reqPerSec).toLocaleString('en-US').padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}  cpu/req µs: server ${cpu.server}`,
         )
