@@ -1,5 +1,6 @@
 import type { IssueOptions } from '../engine/types.js'
 import { AuthError } from '../errors/index.js'
+import type { RequestContext } from '../events/index.js'
 import { httpsRequired } from './cookies.js'
 import { freshNonce, proofFailureResponse, requestProof } from './dpop.js'
 import { authenticateRequest, prepareGuard } from './guard.js'
@@ -8,7 +9,6 @@ import {
   type AuthHttpOptions,
   type HttpContext,
   isAuthServer,
-  requestContext,
   requestMeta,
   resolveHttpOptions,
   type Transport,
@@ -68,7 +68,8 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
       // Before the family exists: Secure cookies over plain http would be dropped by the browser.
       const insecure = transport === 'cookie' ? httpsRequired(ctx.cookies.access, request) : null
       if (insecure !== null) throw insecure
-      const meta = { ...requestMeta(request), ...issueOptions.meta }
+      const seen = requestMeta(request)
+      const meta = { ...seen, ...issueOptions.meta }
       // DPoP applies to tokens the client holds: a bearer answer. A proof binds the family.
       let dpop = issueOptions.dpop
       if (ctx.dpop !== null && transport === 'bearer') {
@@ -80,7 +81,7 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
           return { pair: null, response: failureResponse('ERR_DPOP_PROOF_INVALID', message, { realm: ctx.realm }) }
         }
       }
-      const context = issueOptions.context ?? requestContext(request)
+      const context = issueOptions.context ?? (seen as RequestContext)
       const pair = await ctx.engine.issue(subject, {
         ...issueOptions,
         meta,

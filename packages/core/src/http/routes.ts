@@ -1,5 +1,6 @@
 import type { InspectOptions } from '../engine/types.js'
 import type { AuthErrorCode } from '../errors/index.js'
+import type { RequestContext } from '../events/index.js'
 import { sessionExpiry } from '../machine/lifetime.js'
 import { parseRefreshToken } from '../tokens/refresh-token.js'
 import type { AccessClaims } from '../tokens/types.js'
@@ -182,11 +183,13 @@ async function refresh(ctx: AuthServerContext, request: AuthRequest): Promise<Au
     if (!proof.ok) return proofFailureResponse(proof, ctx.realm)
     if (proof.jkt !== undefined) dpop = { jkt: proof.jkt, iat: proof.iat }
   }
+  // What the record keeps of the request is also what its events say: one object for both.
+  const meta = requestMeta(request)
   const result = await ctx.engine.refresh(token, {
     ...(dpop === undefined ? {} : { dpop }),
     binding: ctx.bindingFor(request),
-    meta: requestMeta(request),
-    context: requestContext(request),
+    meta,
+    context: meta as RequestContext,
     ...(ctx.clientIds !== null && clientId.value !== undefined ? { clientId: clientId.value } : {}),
   })
   if (!result.ok) {
