@@ -32,7 +32,8 @@ export function runScript(
 /**
  * Forks `bench/src/<script>` with an IPC channel (for the app servers). With BENCH_CPU_PROF=<dir>
  * set, the server writes a V8 CPU profile there when it exits (`node --cpu-prof`); read one with
- * `node --import tsx bench/src/tools/profile-summary.ts <file>`.
+ * `node --import tsx bench/src/tools/profile-summary.ts <file>`. BENCH_NODE_FLAGS adds Node flags to
+ * the server (`BENCH_NODE_FLAGS=--trace-gc` shows scavenges that promote, the sign of a leak to old space).
  */
 export function forkScript(
   script: string,
@@ -43,8 +44,8 @@ export function forkScript(
   return fork(join(BENCH_DIR, 'src', script), [...args], {
     cwd: BENCH_DIR,
     execArgv: profileDir
-      ? [...TS_FLAGS, ...nodeFlags, '--cpu-prof', `--cpu-prof-dir=${profileDir}`]
-      : [...TS_FLAGS, ...nodeFlags],
+      ? [...TS_FLAGS, ...nodeFlags, ...extraFlags(), '--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+      : [...TS_FLAGS, ...nodeFlags, ...extraFlags()],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: process.env,
   })
@@ -73,4 +74,9 @@ export function nextMessage<T extends { type: string }>(
     child.on('message', onMessage)
     child.on('exit', onExit)
   })
+}
+
+/** BENCH_NODE_FLAGS, split on spaces: profiling flags for the forked servers. */
+function extraFlags(): string[] {
+  return (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
 }

@@ -15,21 +15,39 @@ export function routeBody(req: Request): RequestBody {
   return { kind: 'raw', read: (limit) => readLimitedBody(req, limit) }
 }
 
-/** Express request -> the framework-neutral request. */
+/**
+ * Express request -> the framework-neutral request. A class, not an object literal with getters:
+ * a literal's accessors are fresh closures on every request, which V8 keeps in a dictionary-mode
+ * object the scavenger cannot free, so each guarded request lived until the next full collection.
+ */
 export function toAuthRequest(req: Request, body: RequestBody): AuthRequest {
-  return {
-    method: req.method,
-    path: req.originalUrl,
-    headers: { get: (name) => req.get(name) as string | undefined },
-    body,
-    ip: req.ip,
-    // Express resolves both through its `trust proxy` setting; read only when a check needs them.
-    get protocol() {
-      return req.protocol === 'https' ? 'https' : 'http'
-    },
-    get hostname() {
-      return req.hostname
-    },
+  return new ExpressAuthRequest(req, body)
+}
+
+class ExpressAuthRequest implements AuthRequest {
+  readonly method: string
+  readonly path: string
+  readonly headers: { get(name: string): string | undefined }
+  readonly body: RequestBody
+  readonly ip: string | undefined
+  readonly #req: Request
+
+  constructor(req: Request, body: RequestBody) {
+    this.method = req.method
+    this.path = req.originalUrl
+    this.headers = { get: (name) => req.get(name) as string | undefined }
+    this.body = body
+    this.ip = req.ip
+    this.#req = req
+  }
+
+  // Express resolves both through its `trust proxy` setting; read only when a check needs them.
+  get protocol(): 'http' | 'https' {
+    return this.#req.protocol === 'https' ? 'https' : 'http'
+  }
+
+  get hostname(): string {
+    return this.#req.hostname
   }
 }
 

@@ -15,27 +15,45 @@ export function routeBody(request: FastifyRequest): RequestBody {
   return { kind: 'raw', read: async (limit) => (bytes.byteLength > limit ? null : bytes) }
 }
 
-/** Fastify request -> the framework-neutral request. */
+/**
+ * Fastify request -> the framework-neutral request. A class, not an object literal with getters:
+ * a literal's accessors are fresh closures on every request, which V8 keeps in a dictionary-mode
+ * object the scavenger cannot free, so each guarded request lived until the next full collection.
+ */
 export function toAuthRequest(request: FastifyRequest, body: RequestBody): AuthRequest {
-  const headers = request.headers
-  return {
-    method: request.method,
-    path: request.url,
-    headers: {
+  return new FastifyAuthRequest(request, body)
+}
+
+class FastifyAuthRequest implements AuthRequest {
+  readonly method: string
+  readonly path: string
+  readonly headers: { get(name: string): string | undefined }
+  readonly body: RequestBody
+  readonly ip: string
+  readonly #request: FastifyRequest
+
+  constructor(request: FastifyRequest, body: RequestBody) {
+    const headers = request.headers
+    this.method = request.method
+    this.path = request.url
+    this.headers = {
       get(name) {
         const value = headers[name.toLowerCase()]
         return Array.isArray(value) ? value.join(', ') : value
       },
-    },
-    body,
-    ip: request.ip,
-    // Fastify resolves both through its `trustProxy` option; read only when a check needs them.
-    get protocol() {
-      return request.protocol === 'https' ? 'https' : 'http'
-    },
-    get hostname() {
-      return request.hostname
-    },
+    }
+    this.body = body
+    this.ip = request.ip
+    this.#request = request
+  }
+
+  // Fastify resolves both through its `trustProxy` option; read only when a check needs them.
+  get protocol(): 'http' | 'https' {
+    return this.#request.protocol === 'https' ? 'https' : 'http'
+  }
+
+  get hostname(): string {
+    return this.#request.hostname
   }
 }
 

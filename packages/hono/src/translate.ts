@@ -57,36 +57,60 @@ function requestHeaders(c: Context): { get(name: string): string | null } {
   }
 }
 
-/** Hono context -> the framework-neutral request. Guards get no body: reading it would take it from the app. */
+/**
+ * Hono context -> the framework-neutral request. Guards get no body: reading it would take it from the app.
+ * A class, not an object literal with getters: a literal's accessors are fresh closures over the
+ * context on every request, which V8 keeps in a dictionary-mode object that the scavenger cannot
+ * free, so every guarded request's context, Node request and response lived until the next full
+ * collection (the protected route's CPU more than doubled; docs/benchmarks.md has the figures).
+ */
 export function toAuthRequest(
   c: Context,
   body: RequestBody,
   clientIp: ClientIp | undefined,
   trustProxy = false,
 ): AuthRequest {
-  const headers = requestHeaders(c)
-  const url = c.req.url
-  return {
-    method: c.req.method,
-    path: pathOf(url),
-    headers,
-    body,
-    ip: clientIp?.(c) ?? (trustProxy ? firstForwarded(headers.get('x-forwarded-for')) : undefined),
-    // Hono has no trust-proxy setting of its own: the adapter's `trustProxy` says whether the
-    // proxy's X-Forwarded-Proto / X-Forwarded-Host are the truth. Read only when a check needs them.
-    get protocol() {
-      const forwarded = trustProxy ? firstForwarded(headers.get('x-forwarded-proto'))?.toLowerCase() : undefined
-      if (forwarded === 'https' || forwarded === 'http') return forwarded
-      return url.startsWith('https:') ? 'https' : 'http'
-    },
-    get hostname() {
-      const forwarded = trustProxy ? firstForwarded(headers.get('x-forwarded-host')) : undefined
-      try {
-        return forwarded === undefined ? new URL(url).hostname : new URL(`http://${forwarded}`).hostname
-      } catch {
-        return undefined
-      }
-    },
+  return new HonoAuthRequest(c, body, clientIp, trustProxy)
+}
+
+class HonoAuthRequest implements AuthRequest {
+  readonly method: string
+  readonly path: string
+  readonly headers: { get(name: string): string | null }
+  readonly body: RequestBody
+  readonly ip: string | undefined
+  readonly #url: string
+  readonly #trustProxy: boolean
+
+  constructor(c: Context, body: RequestBody, clientIp: ClientIp | undefined, trustProxy: boolean) {
+    const headers = requestHeaders(c)
+    const url = c.req.url
+    this.method = c.req.method
+    this.path = pathOf(url)
+    this.headers = headers
+    this.body = body
+    this.ip = clientIp?.(c) ?? (trustProxy ? firstForwarded(headers.get('x-forwarded-for')) : undefined)
+    this.#url = url
+    this.#trustProxy = trustProxy
+  }
+
+  // Hono has no trust-proxy setting of its own: the adapter's `trustProxy` says whether the
+  // proxy's X-Forwarded-Proto / X-Forwarded-Host are the truth. Read only when a check needs them.
+  get protocol(): 'http' | 'https' {
+    const forwarded = this.#trustProxy
+      ? firstForwarded(this.headers.get('x-forwarded-proto'))?.toLowerCase()
+      : undefined
+    if (forwarded === 'https' || forwarded === 'http') return forwarded
+    return this.#url.startsWith('https:') ? 'https' : 'http'
+  }
+
+  get hostname(): string | undefined {
+    const forwarded = this.#trustProxy ? firstForwarded(this.headers.get('x-forwarded-host')) : undefined
+    try {
+      return forwarded === undefined ? new URL(this.#url).hostname : new URL(`http://${forwarded}`).hostname
+    } catch {
+      return undefined
+    }
   }
 }
 
