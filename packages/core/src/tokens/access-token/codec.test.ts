@@ -360,6 +360,23 @@ describe('verified-token cache', () => {
     expect(await codec.verify(b, NOW)).toMatchObject({ ok: true })
   })
 
+  test('a token sharing the signature tail of a cached one, but not its payload, is verified in full and refused', async () => {
+    const codec = make()
+    const good = craft(header('ed', 'EdDSA'), claims)
+    const first = await codec.verify(good, NOW)
+    expect(first.ok).toBe(true)
+    const [h, , signature] = good.split('.')
+    const forged = `${h}.${b64({ ...claims, sub: 'admin' })}.${signature}`
+    expect(forged.slice(-43)).toBe(good.slice(-43))
+    expect(await codec.verify(forged, NOW)).toMatchObject({ ok: false, code: 'ERR_ACCESS_TOKEN_INVALID' })
+    // The real token's entry is untouched.
+    expect(await codec.verify(good, NOW)).toBe(first)
+    // So is a forgery that changes only the signature's head.
+    const flipped = `${good.slice(0, good.length - 60)}${good[good.length - 60] === 'A' ? 'B' : 'A'}${good.slice(good.length - 59)}`
+    expect(flipped.slice(-43)).toBe(good.slice(-43))
+    expect(await codec.verify(flipped, NOW)).toMatchObject({ ok: false })
+  })
+
   test('bad options are refused', () => {
     expect(() => make({ max: 0 })).toThrow(/cache.max/)
     expect(() => createAccessTokenCodec({ keyRing: ring, issuer: '', audience: 'api', leeway: 0 })).toThrow(/issuer/)
