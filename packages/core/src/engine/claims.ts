@@ -43,6 +43,7 @@ export const DEFAULT_MAX_CLAIMS_BYTES = 2048
  */
 export function checkStoredClaims(claims: unknown, maxBytes: number): Readonly<Record<string, unknown>> {
   const checked = checkAppClaims(claims, 'issue')
+  if (checked === NO_CLAIMS) return NO_CLAIMS
   let json: string
   try {
     json = JSON.stringify(checked)
@@ -51,7 +52,8 @@ export function checkStoredClaims(claims: unknown, maxBytes: number): Readonly<R
       cause: error,
     })
   }
-  const size = utf8.encode(json).length
+  // A UTF-16 code unit is 1 to 3 bytes of UTF-8: encode only when the length leaves it open.
+  const size = json.length * 3 <= maxBytes ? json.length : utf8.encode(json).length
   if (size > maxBytes) {
     throw new AuthError(
       'ERR_CONFIG_INVALID',
