@@ -1,6 +1,7 @@
 // One app server for the HTTP benchmarks, in its own process (forked by sections/http.ts).
 //   argv: --adapter express|fastify|hono --store memory|redis
-// Routes: GET /bare (no auth), GET /protected (guard + tiny JSON), POST /login (login helper,
+// Routes: GET /bare (no auth), GET /noop (the bare handler behind a do-nothing middleware: the
+// framework's own cost of one middleware), GET /protected (guard + tiny JSON), POST /login (login helper,
 // no password), and the http layer's routes under /auth (POST /auth/refresh...).
 // IPC: sends { type: 'ready', url }; answers { type: 'issue', n, file } by issuing n families
 // and writing their refresh tokens (one a line) to `file`, then { type: 'issued' }.
@@ -96,6 +97,13 @@ async function start(name: AdapterName, http: AuthHttp): Promise<Started> {
       app.get('/bare', (_req, res) => {
         res.json({ ok: true, sub: 'anonymous' })
       })
+      app.get(
+        '/noop',
+        (_req, _res, next) => next(),
+        (_req, res) => {
+          res.json({ ok: true, sub: 'anonymous' })
+        },
+      )
       app.get('/protected', auth.requireAuth(), (req, res) => {
         res.json({ ok: true, sub: req.auth?.sub })
       })
@@ -118,6 +126,7 @@ async function start(name: AdapterName, http: AuthHttp): Promise<Started> {
       const app = Fastify({ logger: false })
       await app.register(authPlugin, { http })
       app.get('/bare', async () => ({ ok: true, sub: 'anonymous' }))
+      app.get('/noop', { preHandler: async () => {} }, async () => ({ ok: true, sub: 'anonymous' }))
       app.get('/protected', { preHandler: app.requireAuth() }, async (request) => ({
         ok: true,
         sub: request.auth?.sub,
@@ -131,6 +140,13 @@ async function start(name: AdapterName, http: AuthHttp): Promise<Started> {
       const app = new Hono()
       app.route('/', routes)
       app.get('/bare', (c) => c.json({ ok: true, sub: 'anonymous' }))
+      app.get(
+        '/noop',
+        async (_c, next) => {
+          await next()
+        },
+        (c) => c.json({ ok: true, sub: 'anonymous' }),
+      )
       app.get('/protected', requireAuth(), (c) => c.json({ ok: true, sub: c.get('auth').sub }))
       app.post('/login', (c) => login(c, nextSubject()))
       const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

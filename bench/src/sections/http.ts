@@ -19,7 +19,7 @@ import {
 import { modeFromArgv, note, writeResult } from '../lib/results.js'
 import { STORE_LABELS, type StoreKind, skipReason } from '../lib/stores.js'
 
-export type Scenario = 'bare' | 'protected' | 'login' | 'refresh'
+export type Scenario = 'bare' | 'noop' | 'protected' | 'login' | 'refresh'
 
 export interface HttpRow {
   readonly adapter: AdapterName
@@ -144,6 +144,7 @@ try {
         // median round and the spread of the three.
         for (let round = 0; round < ROUNDS; round++) {
           await load('bare', { method: 'GET', path: '/bare', headers: baseHeaders })
+          await load('noop', { method: 'GET', path: '/noop', headers: baseHeaders })
           await load('protected', {
             method: 'GET',
             path: '/protected',
