@@ -14,7 +14,102 @@ export function readLimitedBody(
   source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
   limit: number,
 ): Promise<Uint8Array | null> {
+  if (isNodeReadable(source)) return readNode(source, limit)
   return collect(pull(source), limit)
+}
+
+/** The part of a Node `Readable` (an `IncomingMessage`) that {@link readNode} uses. */
+interface NodeReadable {
+  on(event: string, listener: (...args: never[]) => void): unknown
+  off(event: string, listener: (...args: never[]) => void): unknown
+  pause(): unknown
+  resume(): unknown
+  readonly readableEnded: boolean
+  readonly destroyed: boolean
+  readonly errored?: unknown
+}
+
+function isNodeReadable(source: unknown): source is NodeReadable {
+  const s = source as Partial<NodeReadable>
+  return (
+    typeof s.on === 'function' &&
+    typeof s.off === 'function' &&
+    typeof s.pause === 'function' &&
+    typeof s.resume === 'function' &&
+    typeof s.readableEnded === 'boolean'
+  )
+}
+
+/**
+ * A Node stream read through its events. Its async iterator does the same job but costs several
+ * microseconds a body (an end-of-stream watcher, a promise per chunk, a `'readable'` round trip),
+ * about 3 % of a rotation on Express and Hono. Same contract as the iterator path: null at once past
+ * the limit, then at most the drain budget dropped before the stream is paused and let go; a
+ * stream that errors or closes before its end rejects.
+ */
+function readNode(stream: NodeReadable, limit: number): Promise<Uint8Array | null> {
+  if (stream.readableEnded) return Promise.resolve(new Uint8Array(0))
+  if (stream.errored) return Promise.reject(stream.errored)
+  if (stream.destroyed) return Promise.reject(new Error('the request body stream was destroyed'))
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = []
+    let size = 0
+    // -1 while collecting; past the limit, the bytes dropped so far.
+    let dropped = -1
+    const budget = Math.max(MIN_OVERSIZE_DRAIN, limit)
+    const stop = () => {
+      stream.off('data', onData)
+      stream.off('end', onEnd)
+      stream.off('error', onError)
+      stream.off('close', onClose)
+    }
+    const onData = (chunk: Uint8Array) => {
+      if (dropped >= 0) {
+        dropped += chunk.byteLength
+        if (dropped > budget) {
+          stop()
+          stream.pause()
+        }
+        return
+      }
+      size += chunk.byteLength
+      if (size > limit) {
+        dropped = 0
+        chunks.length = 0
+        resolve(null)
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = () => {
+      stop()
+      if (dropped < 0) resolve(chunks.length === 1 ? (chunks[0] as Uint8Array) : concat(chunks, size))
+    }
+    const onError = (error: unknown) => {
+      stop()
+      if (dropped < 0) reject(error)
+    }
+    const onClose = () => {
+      stop()
+      if (dropped < 0) reject(new Error('the request body was cut off before its end'))
+    }
+    stream.on('data', onData)
+    stream.on('end', onEnd)
+    stream.on('error', onError)
+    stream.on('close', onClose)
+    // A 'data' listener does not restart a stream someone paused; the iterator read it regardless.
+    stream.resume()
+  })
+}
+
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
 }
 
 interface Pull {
@@ -47,13 +142,7 @@ async function collect(next: Pull, limit: number): Promise<Uint8Array | null> {
     }
     chunks.push(value)
   }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
+  return concat(chunks, size)
 }
 
 /**
