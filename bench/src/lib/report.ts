@@ -622,7 +622,7 @@ before, and 35,500/s sign against 17,100/s before.
 **Uncached verify, EdDSA.** The Ed25519 verify in OpenSSL is about 70 µs on this CPU and is almost all of
 it; ours, the floor and fast-jwt are within noise of each other.
 
-**Cached verify.** A hit is an LRU lookup keyed by the token string, an \`exp\` and retirement check and an
+**Cached verify.** A hit is an LRU lookup keyed by the token's signature tail, a compare of the whole token, an \`exp\` and retirement check and an
 already-resolved promise: about 0.2 µs, 4 to 5 million per second. fast-jwt's cache hashes the token first,
 so it is about 10× slower per hit.
 
@@ -648,16 +648,12 @@ trips per rotation (read, then the compare-and-set script). The SQL drivers add 
 durable commit per rotation, which is what 32 in flight are waiting on.
 
 **HTTP: protected vs bare.** The guard's own work is small: reading the \`Authorization\` header,
-building the framework-neutral request, a cache hit (0.2 µs) and setting the claims. In a profile of Hono
-under load on \`/protected\`, everything in \`@auth/core\`, \`@auth/hono\` and lru-cache together is about
-3 µs per request. Yet the server's CPU per request (table above) grows by 8 to 25 µs from bare to
-protected, and most of that growth is in the one socket write of the response: about 17 µs per request on
-the bare route and 33 µs on the protected one, for the same single \`write\`. That is kernel time
-(waking the load generator on the other core, which on two shared cores depends on timing), not
-JavaScript; the extra microtask hops of an async middleware change when the write happens relative to the
-load generator. So the 0.8× target sits on the edge: from run to run each adapter lands between about 0.7× and
-0.85×, and which one misses changes with the load. It is bounded by the loopback syscall cost on this VM,
-not by verification.
+building the framework-neutral request, a cache hit and setting the claims. Until the second pass of
+issue 17 (below) the protected route nevertheless cost 8 to 25 µs more than the bare one, and most of
+that was the collector: each adapter built the request it hands to core as an object literal with
+\`protocol\` and \`hostname\` getters, and that kept every guarded request alive until the next full
+collection. The **noop** row in the CPU table (the bare handler behind a middleware that does nothing)
+is the framework's own price of one middleware; protected minus noop is ours.
 
 **HTTP: rotating refresh on Fastify + Redis (target 8,000 req/s, p99 ≤ 10 ms).** The CPU table above is
 the answer: each refresh costs the server about 250 µs, autocannon about 55 µs and Redis about 45 µs of
@@ -724,6 +720,44 @@ includes the 1 s warm-up, so it reads a little high; single runs on this shared 
 - **Adapters against Fastify**: the targets table has this run's ratios. Where one is above 1.15×,
   compare it with the bare route's, on which no code of ours runs: that is the framework's own cost
   (Express's router and its \`res.json\`, Hono's routing), and it carries into every route.
+
+**Issue 17, second pass (2026-12-02): what held the guard, and the rest.** Single runs of
+\`tools/profile-refresh-http.ts\` (5 s, Redis, 32 in flight; its CPU includes the warm-up, and this VM
+moves by ±20 % from minute to minute, so each before/after pair ran in the same minutes):
+- **Every guarded request outlived its response.** \`BENCH_NODE_FLAGS=--trace-gc\` on Hono's protected
+  route showed scavenges that kept almost everything (80 → 55 MB, 98 → 70 MB, 12 to 14 ms each) and a
+  mark-compact every half second, against 62 → 36 MB in 0.3 ms on the bare route. A sampling heap
+  profile that keeps only what survived the young generation named whole requests: Hono's context,
+  Node's \`IncomingMessage\` and \`ServerResponse\`, the parser's headers. Taking the guard apart
+  middleware by middleware, reading a header through our request was enough, and a middleware that only
+  built \`{ get p() { return c } }\` did the same (15.5 → 36.5 µs a request). V8 builds an object
+  literal with accessors in dictionary mode, and its fresh getter closures (holding the context) were
+  kept past the scavenges until a full GC. All three adapters did it. The request is now a class with
+  the getters on its prototype: Hono's protected route **36.6 → 19.5 µs, p99 12 → 1 ms**; Express
+  **41.9 → 28.5 µs, p99 10 → 2 ms**; Fastify 28.6 → 26.1 µs, p99 4 → 1 ms; with \`--trace-gc\` every
+  adapter now shows one mark-compact in the run and 0.3 to 0.5 ms scavenges. Each adapter has a test
+  that its getters are not own properties.
+- **The verified-token cache hashed the whole token.** A \`Map\` lookup with a string the HTTP parser has
+  just built hashes all of it: 0.77 µs for 600 characters, against 0.11 µs for its last 43
+  (\`Map.get\` in a loop on fresh strings, Node 24). The cache now keys entries by the token's last 43
+  characters (part of the signature) and serves a hit only when the entry's whole token is the one
+  presented (a string compare); a token with a borrowed tail is a miss, verified in full and refused,
+  and a test forges one. After both fixes Fastify's protected route was 2 to 3 µs above bare in the
+  same minutes (15.2 and 16.9 µs against 12.8 and 14.7), Hono's 5 to 8.
+- **Login.** \`issue\` without claims JSON-encoded, \`TextEncoder\`-measured and parsed an empty object
+  (0.7 % of Hono's login samples); it now returns the shared empty claims, and the byte count encodes
+  only when the length leaves the limit in doubt.
+- **Body reading on Express and Hono.** Core read a Node request through its async iterator: its
+  end-of-stream watcher, a promise per chunk and a \`'readable'\` round trip were about 3 % of Express's
+  refresh samples (\`collect\`, \`createAsyncIterator\`, \`eos\`, \`fromList\`). It now reads through
+  \`data\`/\`end\` events and returns a one-chunk body without copying, with the same limit and drain
+  rules (tests on real streams and a real server). In the same minutes afterwards Express's refresh
+  was 163 and 169 µs against Fastify's 188 and 192.
+- **What is left is the frameworks'.** The targets table splits each guard overhead into the noop
+  middleware (the framework's) and the rest (ours). Hono runs a route with a middleware through
+  \`compose\` and answers through @hono/node-server's asynchronous path (a promise chain and a
+  \`close\` listener per response) instead of the synchronous one a single handler gets; Express's bare
+  route is its router and \`res.json\`.
 
 The three fixes named above (refresh MAC \`KeyObject\`, the random pool, ES256 via DER) were found with
 these profiles and are now in core; the "before" figures quoted are from the code before them.

@@ -57,7 +57,7 @@ export interface AccessTokenCodec {
    * Verifies a compact JWS: pinned algorithms (the key's own alg only; `none` never), `typ`,
    * `kid` known and not retired, signature, `iss`, `aud`, `exp`/`iat` with leeway, claim types.
    * Never throws for any input string; returns a typed failure. Successful results may be
-   * cached (LRU keyed by the token, entries dropped at `exp`).
+   * cached (an LRU keyed by the signature tail that checks the whole token on a hit; entries dropped at `exp`).
    */
   verify(token: string, now: number): Promise<VerifyAccessResult>
 }

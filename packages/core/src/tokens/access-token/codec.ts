@@ -42,7 +42,7 @@ const encoder = new TextEncoder()
  *
  * On Node the compact JWS is signed and verified with node:crypto directly (jose's Web Crypto
  * path is many times slower there); elsewhere jose does it. Successful verifications are kept in
- * an LRU cache keyed by the token string; each entry dies at the token's `exp`, and `exp` and the
+ * an LRU cache keyed by the token's signature tail (a hit must present the whole token); each entry dies at the token's `exp`, and `exp` and the
  * key's retirement are checked again on every hit. `cache: false` turns it off.
  *
  * Failure codes (stable):
