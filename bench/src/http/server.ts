@@ -99,7 +99,10 @@ async function start(name: AdapterName, http: AuthHttp): Promise<Started> {
       })
       app.get(
         '/noop',
-        (_req, _res, next) => next(),
+        // Async, as a guard must be (it awaits the verification): Express 5 then runs the rest on a microtask.
+        async (_req, _res, next) => {
+          next()
+        },
         (_req, res) => {
           res.json({ ok: true, sub: 'anonymous' })
         },

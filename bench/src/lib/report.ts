@@ -351,7 +351,7 @@ A driver whose URL is unset is skipped with a note.
   out.push('## HTTP: adapters\n')
   out.push(
     'Each adapter serves in its own process; autocannon runs in another, with 32 connections, a warm-up, then a fixed duration. ' +
-      "**bare** is `GET /bare` returning a tiny JSON with no auth; **noop** (in the CPU table) is the same handler behind a middleware that does nothing (Express `next()`, a Fastify `preHandler`, a Hono `await next()`): the framework's own price of one middleware; **protected** is the same handler behind the adapter's `requireAuth()` with `Authorization: Bearer` (the token is verified, then served from the verified-token cache); " +
+      "**bare** is `GET /bare` returning a tiny JSON with no auth; **noop** (in the CPU table) is the same handler behind an async middleware that does nothing (Express `async (req, res, next) => next()`, an async Fastify `preHandler`, a Hono `await next()`): the framework's own price of one middleware of the guard's kind; **protected** is the same handler behind the adapter's `requireAuth()` with `Authorization: Bearer` (the token is verified, then served from the verified-token cache); " +
       '**login** is `POST /login` calling the login helper (issue only, no password hashing); **refresh** is `POST /auth/refresh` with a JSON body, each request presenting a different pre-issued refresh token exactly once (a rotation every time). ' +
       "Every non-2xx response, connection error or timeout counts as an error. Latencies are autocannon's (whole milliseconds).\n",
   )
