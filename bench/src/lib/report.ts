@@ -753,6 +753,13 @@ moves by ±20 % from minute to minute, so each before/after pair ran in the same
   \`data\`/\`end\` events and returns a one-chunk body without copying, with the same limit and drain
   rules (tests on real streams and a real server). In the same minutes afterwards Express's refresh
   was 163 and 169 µs against Fastify's 188 and 192.
+- **Two runs of the same code, 25 minutes apart.** This page's HTTP section was re-run after the
+  Express noop middleware was made async (the guard is); the machine had slowed by half in between, the
+  peer with it (node-oidc-provider's opaque rotation 352 → 533 µs). The full run before it measured a
+  rotation on Fastify + Redis at 107 µs (92 to 125), the peer at 2.73× and 3.55×, login at 107
+  (Fastify), 98 (Hono) and 112 (Express), and Hono within 1.07× of Fastify on every route. The
+  rotation target is met or missed by the VM's minute, as the first pass found; the ratios to the peer
+  and between adapters hold in both.
 - **What is left is the frameworks'.** The targets table splits each guard overhead into the noop
   middleware (the framework's) and the rest (ours). Hono runs a route with a middleware through
   \`compose\` and answers through @hono/node-server's asynchronous path (a promise chain and a
