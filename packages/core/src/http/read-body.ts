@@ -57,10 +57,12 @@ function readNode(stream: NodeReadable, limit: number): Promise<Uint8Array | nul
     // -1 while collecting; past the limit, the bytes dropped so far.
     let dropped = -1
     const budget = Math.max(MIN_OVERSIZE_DRAIN, limit)
+    // The 'error' listener stays for the stream's life: an error after we stop listening (a client
+    // that resets while the 413 is written) must not reach a stream with no listener, which throws.
+    // The iterator path's end-of-stream watcher stayed attached the same way.
     const stop = () => {
       stream.off('data', onData)
       stream.off('end', onEnd)
-      stream.off('error', onError)
       stream.off('close', onClose)
     }
     const onData = (chunk: Uint8Array) => {
@@ -87,6 +89,7 @@ function readNode(stream: NodeReadable, limit: number): Promise<Uint8Array | nul
     }
     const onError = (error: unknown) => {
       stop()
+      // After a resolve (end, or past the limit) this settles nothing.
       if (dropped < 0) reject(error)
     }
     const onClose = () => {
@@ -114,7 +117,7 @@ function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
 
 interface Pull {
   (): Promise<IteratorResult<Uint8Array>>
-  /** Stops reading for good: cancels a Web stream; a Node stream is simply no longer pulled. */
+  /** Stops reading for good: cancels a Web stream; another async iterable is simply no longer pulled. */
   stop(): Promise<void>
 }
 
@@ -124,7 +127,8 @@ function pull(source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>): P
     const next = () => reader.read() as Promise<IteratorResult<Uint8Array>>
     return Object.assign(next, { stop: () => reader.cancel().catch(() => undefined) })
   }
-  // Driving the iterator by hand (never `break`, never `return()`) keeps a Node stream alive.
+  // An async iterable that is not a Node stream (those go to readNode). Driven by hand (never
+  // `break`, never `return()`), so stopping never destroys what it iterates.
   const iterator = (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
   return Object.assign(() => iterator.next(), { stop: async () => undefined })
 }
