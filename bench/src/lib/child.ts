@@ -2,8 +2,14 @@ import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { BENCH_DIR } from './results.js'
 
-/** Node flags every benchmark child runs with: workspace sources through tsx. */
-export const TS_FLAGS = ['--conditions=@auth/source', '--import', 'tsx']
+/**
+ * Node flags every benchmark child runs with. The bench's own files go through tsx; the workspace
+ * packages load from their built `dist`, the JavaScript users install (`pnpm bench` builds first).
+ * BENCH_SOURCE=1 loads their TypeScript sources instead (no build needed, but tsx's esbuild adds
+ * a `__name` call to every closure it creates, about 1 % of a rotation's samples).
+ */
+export const TS_FLAGS =
+  process.env.BENCH_SOURCE === '1' ? ['--conditions=@auth/source', '--import', 'tsx'] : ['--import', 'tsx']
 
 /** Runs `bench/src/<script>` in a child Node; resolves with its stdout, rejects on a non-zero exit. */
 export function runScript(

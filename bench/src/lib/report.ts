@@ -61,6 +61,7 @@ export function renderReport(mode: Mode): string {
 How fast the hot paths are, next to the node:crypto floor and to the peers, on one machine.
 Benchmarks never run in the test suite and never fail on a number: they are for people and for decisions.
 \`pnpm bench\` regenerates this page (about 25 minutes: the 10-minute soak and the peer are in it); \`pnpm --filter @auth/bench bench:quick\` runs a subset without them in under 2 minutes and prints it.
+Both build the packages first and measure their built \`dist\`, the JavaScript an install gives you (\`BENCH_SOURCE=1\` measures the TypeScript sources through tsx instead).
 
 ## Machine
 
@@ -780,7 +781,7 @@ about ±10 % between runs on this shared 2-core machine; read them as ranges.
 - Whole-section numbers: \`pnpm --filter @auth/bench bench --only micro\` (or \`engine\`, \`http\`, \`scaling-rotations\`, \`scaling-memory\`, \`scaling-families\`).
 - An HTTP server's profile: \`BENCH_CPU_PROF=/tmp/prof pnpm --filter @auth/bench bench:quick --only http\`, then
   \`node --import tsx bench/src/tools/profile-summary.ts /tmp/prof/<file>.cpuprofile 30 --last 2.3\` (the last phase is the refresh run; \`--callers writeUtf8String\` shows who writes).
-- One adapter's refresh (or login, protected, bare) on a store, with its server CPU per request: \`BENCH_CPU_PROF=/tmp/prof node --conditions=@auth/source --import tsx bench/src/tools/profile-refresh-http.ts fastify redis 5 refresh\`.
+- One adapter's refresh (or login, protected, bare) on a store, with its server CPU per request (its server loads the built packages: \`pnpm build\` first): \`BENCH_CPU_PROF=/tmp/prof node --import tsx bench/src/tools/profile-refresh-http.ts fastify redis 5 refresh\`.
 - engine.refresh in-process: \`node --cpu-prof --conditions=@auth/source --import tsx bench/src/tools/profile-refresh.ts redis 5\`.
 - verifyAccess in a loop: \`node --cpu-prof --conditions=@auth/source --import tsx bench/src/tools/profile-verify.ts HS256\`.
 - A patched copy of core against the workspace: \`BENCH_CORE_ENTRY=/path/to/core/src/index.ts node --conditions=@auth/source --import tsx bench/src/tools/compare-core.ts\`.

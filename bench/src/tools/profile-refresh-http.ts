@@ -1,7 +1,7 @@
 // Profiling aid: one adapter's server under the HTTP section's load on one route (refresh: pre-issued
 // single-use tokens, one rotation per request; login, protected or bare) on a store, printing
 // the server's CPU per request; with BENCH_CPU_PROF=<dir> the server's CPU profile is written there.
-//   BENCH_CPU_PROF=/tmp/prof node --conditions=@auth/source --import tsx bench/src/tools/profile-refresh-http.ts fastify redis [seconds] [refresh|login|protected|bare]
+//   pnpm build && BENCH_CPU_PROF=/tmp/prof node --import tsx bench/src/tools/profile-refresh-http.ts fastify redis [seconds] [refresh|login|protected|bare]
 import { rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

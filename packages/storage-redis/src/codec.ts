@@ -30,6 +30,7 @@ function project(r: FamilyRecord): FamilyRecord {
  * means: no login claims, the default policy, no client, no DPoP key.
  */
 const ADDED_IN_2 = { claims: {}, policy: null, clientId: null, jkt: null } as const
+const ADDED_NAMES = Object.keys(ADDED_IN_2) as (keyof typeof ADDED_IN_2)[]
 
 /**
  * The JSON the driver stores for `record`. Refuses (ERR_CONFIG_INVALID) a record that would not
@@ -72,7 +73,9 @@ export function decodeRecord(id: string, fields: StoredFields): FamilyRecord | n
     throw corrupt('the record is not JSON')
   }
   if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-    parsed = { ...ADDED_IN_2, ...(parsed as object) }
+    // A record written before schema 2 lacks these; fill them in on the fresh parse (no copy).
+    const fields = parsed as Record<string, unknown>
+    for (const name of ADDED_NAMES) if (!Object.hasOwn(fields, name)) fields[name] = ADDED_IN_2[name]
   }
   const problem = familyRecordProblem(parsed)
   if (problem !== null) throw corrupt(`bad ${problem}`)

@@ -131,6 +131,35 @@ describe.skipIf(!url)('redis driver details', () => {
     }
   })
 
+  it('reads a record written before schema 2 (no claims, policy, clientId, jkt) with their defaults, and rotates it', async () => {
+    const prefix = randomPrefix()
+    const client = new Redis(url as string)
+    try {
+      const store = createRedisStore({ client, prefix })
+      const now = Date.now()
+      const record = makeRecord(now, {
+        idleExpiresAt: now + 60_000,
+        expiresAt: now + 120_000,
+        claims: { role: 'admin' },
+        clientId: 'web',
+      })
+      await store.create(record)
+      const key = store.familyKey(record.id)
+      const stored = JSON.parse((await client.hget(key, 'r')) as string) as Record<string, unknown>
+      for (const name of ['claims', 'policy', 'clientId', 'jkt']) delete stored[name]
+      await client.hset(key, 'r', JSON.stringify(stored))
+      const read = await store.get(record.id)
+      expect(read).toEqual({ ...record, claims: {}, policy: null, clientId: null, jkt: null })
+      expect(Object.keys(read as object)).toEqual(Object.keys(record))
+      const next = rotate(read as typeof record, now + 1000)
+      expect(await store.compareAndSet(record.id, record.version, next)).toEqual({ ok: true })
+      expect(await store.get(record.id)).toEqual(next)
+    } finally {
+      await deletePrefix(client, prefix)
+      await client.quit()
+    }
+  })
+
   it('refuses a prefix with braces (it would pin every key to one Cluster slot) and a bad url', () => {
     expect(() => createRedisStore({ url: 'redis://127.0.0.1:6379', prefix: '{auth}' })).toThrow(/prefix/)
     expect(() => createRedisStore({ url: 'http://127.0.0.1:6379' })).toThrow(/url/)

@@ -7,26 +7,35 @@ import { AuthError, isAuthError } from '../errors/index.js'
  * `toError` (default: `ERR_STORAGE_UNAVAILABLE` with the original as `cause`). The timer is
  * always cleared. `label` names the call in messages, e.g. `'Redis get'`.
  */
-export async function withStorageDeadline<T>(
+export function withStorageDeadline<T>(
   label: string,
   timeoutMs: number,
   run: () => Promise<T>,
   toError: (error: unknown) => AuthError = (error) => unavailable(label, error),
 ): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
+  // One promise settled by whichever comes first, rather than `await Promise.race`: this runs
+  // twice per rotation, and the race's extra promises and async frame cost about 0.4 µs a call.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
       () => reject(new AuthError('ERR_STORAGE_UNAVAILABLE', `${label}: no answer within ${timeoutMs} ms`)),
       timeoutMs,
     )
+    const fail = (error: unknown): void => {
+      clearTimeout(timer)
+      reject(isAuthError(error) ? error : toError(error))
+    }
+    let pending: Promise<T>
+    try {
+      pending = run()
+    } catch (error) {
+      fail(error)
+      return
+    }
+    pending.then((value) => {
+      clearTimeout(timer)
+      resolve(value)
+    }, fail)
   })
-  try {
-    return await Promise.race([run(), deadline])
-  } catch (error) {
-    throw isAuthError(error) ? error : toError(error)
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 function unavailable(label: string, error: unknown): AuthError {
