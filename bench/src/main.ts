@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runScript } from './lib/child.js'
-import { load1, machineNote } from './lib/machine.js'
+import { hostSpeed, load1, machineNote } from './lib/machine.js'
 import { type RunMeta, renderReport, type SectionMeta } from './lib/report.js'
 import { BENCH_DIR, modeFromArgv, note, readResult, writeResult } from './lib/results.js'
 
@@ -52,6 +52,7 @@ const failures: string[] = []
 const t0 = performance.now()
 for (const section of selected) {
   note(`section ${section.id} (${mode}); load average ${load1()}`)
+  const signsBefore = hostSpeed()
   const started = performance.now()
   const loadBefore = load1()
   try {
@@ -63,6 +64,8 @@ for (const section of selected) {
       loadAfter: load1(),
       at: new Date().toISOString(),
       command: sectionCommand(section),
+      signsBefore,
+      signsAfter: hostSpeed(),
     }
   } catch (error) {
     failures.push(`${section.id}: ${(error as Error).message}`)

@@ -14,6 +14,9 @@ export interface SectionMeta {
   readonly loadAfter: number
   readonly at: string
   readonly command: string
+  /** node:crypto Ed25519 signs/s before and after the section (`hostSpeed`); absent in older results. */
+  readonly signsBefore?: number
+  readonly signsAfter?: number
 }
 
 export interface RunMeta {
@@ -40,7 +43,7 @@ function row(group: MicroGroup | undefined, prefix: string): Measured | undefine
 function commandLine(meta: RunMeta | undefined, id: string): string {
   const s = meta?.sections[id]
   if (!s) return '_Not run yet._'
-  return `Command: \`${s.command}\` (part of \`pnpm bench\`), ${s.at.slice(0, 16).replace('T', ' ')} UTC, ${Math.round(s.seconds)} s, load average ${s.loadBefore} before / ${s.loadAfter} after on ${meta?.machine.cores ?? '?'} cores.`
+  return `Command: \`${s.command}\` (part of \`pnpm bench\`), ${s.at.slice(0, 16).replace('T', ' ')} UTC, ${Math.round(s.seconds)} s, load average ${s.loadBefore} before / ${s.loadAfter} after on ${meta?.machine.cores ?? '?'} cores${s.signsBefore === undefined ? '' : `; the host's speed for code that is not ours, node:crypto Ed25519 signatures per second, ${int(s.signsBefore)} before / ${int(s.signsAfter ?? 0)} after`}.`
 }
 
 /** The Markdown page from the results of the last run of each section in `mode`. */
