@@ -758,18 +758,49 @@ moves by ±20 % from minute to minute, so each before/after pair ran in the same
   \`data\`/\`end\` events and returns a one-chunk body without copying, with the same limit and drain
   rules (tests on real streams and a real server). In the same minutes afterwards Express's refresh
   was 163 and 169 µs against Fastify's 188 and 192.
-- **Two runs of the same code, 25 minutes apart.** This page's HTTP section was re-run after the
-  Express noop middleware was made async (the guard is); the machine had slowed by half in between, the
-  peer with it (node-oidc-provider's opaque rotation 352 → 533 µs). The full run before it measured a
-  rotation on Fastify + Redis at 107 µs (92 to 125), the peer at 2.73× and 3.55×, login at 107
-  (Fastify), 98 (Hono) and 112 (Express), and Hono within 1.07× of Fastify on every route. The
-  rotation target is met or missed by the VM's minute, as the first pass found; the ratios to the peer
-  and between adapters hold in both.
 - **What is left is the frameworks'.** The targets table splits each guard overhead into the noop
   middleware (the framework's) and the rest (ours). Hono runs a route with a middleware through
   \`compose\` and answers through @hono/node-server's asynchronous path (a promise chain and a
   \`close\` listener per response) instead of the synchronous one a single handler gets; Express's bare
   route is its router and \`res.json\`.
+
+**Issue 17, third pass (2026-12-02, evening): what users run, the storage deadline, and the host.**
+- **The bench now measures the built packages.** Until this pass every benchmark loaded the workspace's
+  TypeScript through tsx, whose esbuild adds a \`__name\` call to every closure it creates: about 1.2 % of
+  a rotation's samples (0.8 % in the Fastify adapter's per-request route closure, the rest in core's
+  body parse and the Redis driver), a cost no install pays. \`pnpm bench\` builds first and loads each
+  package's \`dist\`; \`BENCH_SOURCE=1\` loads the sources. Interleaved pairs on the same minutes, Fastify +
+  Redis: bare 15.1 to 18.0 µs from \`dist\` against 15.3 to 17.9 from sources (no code of ours runs
+  there), protected 22.0 to 22.6 against 22.4 to 27.3, login 185 to 199 against 190 to 214.
+- **\`withStorageDeadline\`** (two calls per rotation) settled a \`Promise.race\` of the call and a timer
+  promise inside an async function; it now settles one promise from whichever comes first: 1.13 → 0.73 µs
+  a call in a loop. The timer itself is most of the rest (0.11 µs without one); a shared timer wheel would
+  make every deadline coarser for half a microsecond, so each call keeps its own.
+- **The Redis driver's decode** spread a schema-2 default object over every parsed record and then
+  copied it again; it now fills a missing field in place on the fresh parse (decode 3.3 µs, encode 1.9 µs
+  for a 637-character record, of which \`JSON.stringify\` alone is 1.5).
+- **Tried again and not kept:** ioredis auto-pipelining on the built code, three interleaved pairs of
+  5 s: 276, 277, 257 µs a rotation without it against 283, 263, 234 with it, and the p99 worse with it
+  (17 ms against 21 to 25): within noise, as in the first pass.
+- **The host, not the load average, moves the absolute figures.** This page's full run (micro at 17:44)
+  has the node:crypto floor, which runs no code of ours, at 8,371 EdDSA verifies a second, against 14,452
+  in the run at 12:46 that the second pass quotes: the host was 42 % slower with a load average below 2.
+  That run put a rotation on Fastify + Redis at 192 µs and the peer at 1.97× and 2.21×. Each section
+  now records node:crypto Ed25519 signatures a second before and after it (its Command line); the HTTP
+  section above was re-run at 18:42 with about 28,500 (the quiet morning's sign floor was 40,856) and
+  measured 139 µs (139 to 153), the peer at 2.67× and 3.14×. In the morning's quiet run the same
+  route was 107 µs (92 to 125), Hono within 1.07× of Fastify on every route, and login 98 to 112.
+- **Where the rotation and login targets stand.** Neither is met in this page's run. In the refresh
+  profile (Fastify + Redis, 17:14, a slow hour) socket writes are 23 % of the server's samples (Redis's two
+  commands 14 %, the HTTP response 9 %), the Ed25519 signature 15 %, idle 16 %, ioredis 7 %, V8 and the
+  runtime's native code most of the rest; ours is about 17 % (core 11 %, the Redis driver 3.5 %, the
+  adapter 2 %), spread over some forty functions of which none is above 1.5 %. At this page's 139 µs that
+  is about 23 µs: the target would need all but 4 µs of it gone, and at the full run's 192 µs not even
+  that would reach it. So the rotation target is bounded outside our code in the host's slow hours and
+  is within reach of it only in the quiet ones (107 µs, 92 to 125, in the morning). Login (one signature,
+  one MAC, two dependent Redis round trips that the crash-safety rule requires) is bounded the same way.
+  The ratios do not depend on the host's minute: Express and Hono against Fastify, and ours against the
+  peer (most of all against its EdDSA JWT row, which signs as we do).
 
 The three fixes named above (refresh MAC \`KeyObject\`, the random pool, ES256 via DER) were found with
 these profiles and are now in core; the "before" figures quoted are from the code before them.
